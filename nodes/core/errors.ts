@@ -1,0 +1,96 @@
+// Failures the user can act on, each with a name. Nodes map the name to a localized text.
+
+export type ErrorCode =
+  // connecting
+  | 'not-authorized'
+  | 'host-not-found'
+  | 'connection-refused'
+  | 'connection-timeout'
+  | 'connection-lost'
+  | 'tls-untrusted'
+  | 'tls-unavailable'
+  | 'conflict'
+  | 'stream-error'
+  // sending
+  | 'not-connected'
+  | 'invalid-jid'
+  | 'no-recipient'
+  | 'invalid-type'
+  | 'invalid-payload';
+
+export class XmppError extends Error {
+  readonly code: ErrorCode;
+  /** Extra words for the user (never secrets): a JID, a server's condition, a system error code. */
+  readonly detail: string;
+
+  constructor(code: ErrorCode, detail = '') {
+    super(detail ? `${code}: ${detail}` : code);
+    this.name = 'XmppError';
+    this.code = code;
+    this.detail = detail;
+  }
+}
+
+/**
+ * Connection failures after which retrying with the same settings cannot help. A conflict means
+ * another client took our full JID: retrying would start a kick-each-other loop.
+ */
+export function isFatal(error: XmppError): boolean {
+  return error.code === 'not-authorized' || error.code === 'conflict' || error.code === 'tls-unavailable';
+}
+
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REVOKED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+const AUTH_CONDITIONS = new Set([
+  'not-authorized',
+  'account-disabled',
+  'credentials-expired',
+  'invalid-mechanism',
+  'encryption-required',
+]);
+
+interface ErrorFields {
+  name?: unknown;
+  code?: unknown;
+  condition?: unknown;
+  message?: unknown;
+}
+
+function fieldsOf(err: unknown): ErrorFields {
+  return typeof err === 'object' && err !== null ? (err as ErrorFields) : {};
+}
+
+/** Turns whatever the socket, TLS or xmpp.js reported into one named failure. */
+export function classifyConnectionError(err: unknown): XmppError {
+  if (err instanceof XmppError) return err;
+  const { name, code, condition, message } = fieldsOf(err);
+  const text = typeof message === 'string' ? message : '';
+  if (name === 'SASLError' || (typeof condition === 'string' && AUTH_CONDITIONS.has(condition))) {
+    return new XmppError('not-authorized', typeof condition === 'string' && condition !== 'not-authorized' ? condition : '');
+  }
+  if (typeof code === 'string') {
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') return new XmppError('host-not-found', code);
+    if (code === 'ECONNREFUSED') return new XmppError('connection-refused', code);
+    if (code === 'ETIMEDOUT') return new XmppError('connection-timeout', code);
+    if (TLS_CODES.has(code)) return new XmppError('tls-untrusted', code);
+    if (code === 'ECONNRESET' || code === 'EPIPE') return new XmppError('connection-lost', code);
+  }
+  if (name === 'TimeoutError') return new XmppError('connection-timeout');
+  if (name === 'StreamError' && typeof condition === 'string') {
+    if (condition === 'conflict') return new XmppError('conflict');
+    if (condition === 'host-unknown') return new XmppError('host-not-found', condition);
+    return new XmppError('stream-error', condition);
+  }
+  return new XmppError('connection-lost', text.slice(0, 200));
+}

@@ -1,0 +1,19 @@
+// XML 1.0 allows only #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
+// A server closes the stream on anything else, so such characters are removed before sending.
+
+// Lone surrogates (a high one not followed by a low one, or a low one not preceded by a high one)
+// are not characters at all; they are removed too.
+const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Returns the text with every character XML 1.0 forbids removed. */
+export function cleanXmlText(text: string): string {
+  return text.replace(FORBIDDEN, '');
+}
+
+/** True when the text has a character XML 1.0 forbids. */
+export function hasForbiddenXmlChars(text: string): boolean {
+  FORBIDDEN.lastIndex = 0;
+  const found = FORBIDDEN.test(text);
+  FORBIDDEN.lastIndex = 0;
+  return found;
+}

@@ -1,0 +1,105 @@
+// The slice of xmpp.js (ESM-only, untyped) this package uses, and its loader.
+// Loaded with import() so the CommonJS build runs on Node-RED 4.1 (Node 20) and 5.x (Node 22).
+import type { EventEmitter } from 'node:events';
+
+export type XmlChild = XmlElement | string;
+
+export interface XmlElement {
+  name: string;
+  attrs: Record<string, string | undefined>;
+  children: XmlChild[];
+  parent: XmlElement | null;
+  is(name: string, xmlns?: string): boolean;
+  getName(): string;
+  getNS(): string | undefined;
+  getAttr(name: string): string | undefined;
+  getChild(name: string, xmlns?: string): XmlElement | undefined;
+  getChildren(name: string, xmlns?: string): XmlElement[];
+  getChildElements(): XmlElement[];
+  getChildText(name: string, xmlns?: string): string | null;
+  getText(): string;
+  c(name: string, attrs?: Record<string, string>): XmlElement;
+  t(text: string): XmlElement;
+  up(): XmlElement;
+  append(...nodes: XmlChild[]): XmlElement;
+  toString(): string;
+}
+
+export type XmlFactory = (
+  name: string,
+  attrs?: Record<string, string | number | undefined> | null,
+  ...children: (XmlChild | XmlChild[] | undefined | null | false)[]
+) => XmlElement;
+
+export interface JidObject {
+  local: string;
+  domain: string;
+  resource: string;
+  bare(): JidObject;
+  toString(): string;
+}
+
+export interface ClientOptions {
+  service: string;
+  domain: string;
+  username: string;
+  password: string;
+  resource?: string;
+  timeout?: number;
+}
+
+export interface IqCaller {
+  request(stanza: XmlElement, timeout?: number): Promise<XmlElement>;
+}
+
+export interface IqContext {
+  stanza: XmlElement;
+  from: JidObject | null;
+  element: XmlElement;
+}
+
+export interface IqCallee {
+  get(ns: string, name: string, handler: (ctx: IqContext) => XmlElement | object | Promise<XmlElement | object>): void;
+  set(ns: string, name: string, handler: (ctx: IqContext) => XmlElement | object | Promise<XmlElement | object>): void;
+}
+
+export interface Reconnect extends EventEmitter {
+  start(): void;
+  stop(): void;
+}
+
+export interface Client extends EventEmitter {
+  status: string;
+  jid: JidObject | null;
+  socket: (EventEmitter & { destroy?: () => void; secure?: boolean }) | null;
+  parser: object | null;
+  options: ClientOptions;
+  reconnect: Reconnect;
+  iqCaller: IqCaller;
+  iqCallee: IqCallee;
+  start(): Promise<JidObject>;
+  stop(): Promise<unknown>;
+  disconnect(): Promise<unknown>;
+  send(element: XmlElement): Promise<void>;
+  write(text: string): Promise<void>;
+  isSecure(): boolean;
+  _onData(data: Buffer): void;
+}
+
+export interface XmppLib {
+  client(options: ClientOptions): Client;
+  xml: XmlFactory;
+  parse(text: string): XmlElement;
+}
+
+let loading: Promise<XmppLib> | undefined;
+
+/** Loads xmpp.js once per process. */
+export function loadXmpp(): Promise<XmppLib> {
+  loading ??= (async () => {
+    const clientModule = (await import('@xmpp/client')) as unknown as Pick<XmppLib, 'client' | 'xml'>;
+    const parseModule = (await import('@xmpp/xml/lib/parse.js')) as unknown as { default: (t: string) => XmlElement };
+    return { client: clientModule.client, xml: clientModule.xml, parse: parseModule.default };
+  })();
+  return loading;
+}
