@@ -21,6 +21,8 @@ export interface SessionOptions {
   security: Security;
   presence: OwnPresence;
   backoff?: BackoffOptions;
+  /** Shared with whoever outlives this session (a config node keeps one across reconnects). */
+  dispatcher?: Dispatcher;
   /** Longest wait for a login to complete before the attempt counts as failed. */
   connectTimeoutMs?: number;
 }
@@ -59,7 +61,7 @@ export class Session {
 
   constructor(private readonly options: SessionOptions) {
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
-    this.dispatcher = new Dispatcher((error) => this.warn(error));
+    this.dispatcher = options.dispatcher ?? new Dispatcher((error) => this.warn(error));
     this.current = { state: 'idle', jid: formatJid(options.jid) };
   }
 

@@ -1,0 +1,26 @@
+// What a using node sees of its xmpp-config node: the pooled connection, never the library.
+import type { Node } from 'node-red';
+import type { StanzaHandler, StanzaKind } from '../core/dispatcher';
+import type { OutgoingMessage } from '../core/message-stanza';
+
+export interface XmppConnection {
+  /** Adds a using node: it gets the connection's status from now on; the first one opens the connection. */
+  register(user: Node): void;
+  /** Removes a using node; when it was removed (not just restarted) and was the last one, the connection closes. */
+  deregister(user: Node, removed: boolean): Promise<void>;
+  /** Subscribes to incoming stanzas of one kind; returns the function that ends the subscription. */
+  subscribe(kind: StanzaKind, handler: StanzaHandler): () => void;
+  sendMessage(message: OutgoingMessage): Promise<void>;
+  /** Our full JID (the bound one when connected). */
+  readonly jid: string;
+  /** A localized, secret-free text for an error, for done(err) and the log. */
+  describe(error: unknown): string;
+}
+
+/** The config node a using node points at; undefined when missing or of another type. */
+export function connectionOf(getNode: (id: string) => Node | null, configId: unknown): XmppConnection | undefined {
+  if (typeof configId !== 'string' || configId === '') return undefined;
+  const config = getNode(configId) as (Node & Partial<XmppConnection>) | null;
+  if (!config || config.type !== 'xmpp-config' || typeof config.register !== 'function') return undefined;
+  return config as unknown as XmppConnection;
+}

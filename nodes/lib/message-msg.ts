@@ -1,0 +1,108 @@
+// Node-RED msg ↔ message stanza objects: the msg shapes of xmpp-in and xmpp-out, written once.
+import type { NodeMessage } from 'node-red';
+import { XmppError } from '../core/errors';
+import { bareOf, formatJid, parseJid } from '../core/jid';
+import { isMessageType, type IncomingMessage, type MessageType, type OutgoingMessage } from '../core/message-stanza';
+
+/** What xmpp-in puts in msg.xmpp. */
+export interface MessageMeta {
+  type: IncomingMessage['type'];
+  id: string;
+  thread: string | undefined;
+  subject: string | undefined;
+  lang: string | undefined;
+  stanza: string;
+}
+
+export interface IncomingMsg extends NodeMessage {
+  payload: string;
+  topic: string;
+  from: string;
+  to: string;
+  xmpp: MessageMeta;
+}
+
+/** The msg xmpp-in sends for a message stanza. `ownJid` stands in for a missing from/to. */
+export function incomingMsg(message: IncomingMessage, ownJid: string): IncomingMsg {
+  // RFC 6120 8.1.2.1: a stanza without 'from' comes from our own account.
+  const from = message.from || bareOf(ownJid);
+  return {
+    payload: message.body ?? '',
+    topic: bareOf(from),
+    from,
+    to: message.to || ownJid,
+    xmpp: {
+      type: message.type,
+      id: message.id,
+      thread: message.thread,
+      subject: message.subject,
+      lang: message.lang,
+      stanza: message.stanza,
+    },
+  };
+}
+
+export interface OutDefaults {
+  /** The node's To field; empty for none. */
+  to: string;
+  type: MessageType;
+  subject: string;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** Text for the body: 0 and false are sent, objects as JSON, Buffers as UTF-8. */
+export function payloadText(payload: unknown): string {
+  if (typeof payload === 'string') return payload;
+  if (payload === undefined || payload === null) throw new XmppError('invalid-payload', String(payload));
+  if (typeof payload === 'number' || typeof payload === 'boolean' || typeof payload === 'bigint') return String(payload);
+  if (Buffer.isBuffer(payload)) return payload.toString('utf8');
+  if (typeof payload === 'object') {
+    try {
+      return JSON.stringify(payload);
+    } catch (error) {
+      throw new XmppError('invalid-payload', error instanceof Error ? error.message : 'not JSON');
+    }
+  }
+  throw new XmppError('invalid-payload', typeof payload);
+}
+
+function optionalText(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string' || typeof value === 'number') return String(value);
+  throw new XmppError('invalid-payload', `msg.${name} must be text`);
+}
+
+/**
+ * A msg that came from xmpp-in still carries msg.to = our own JID and msg.from = the sender:
+ * sending it means answering the sender, on the same thread and with the same type.
+ */
+function isReply(msg: NodeMessage, ownJid: string): boolean {
+  if (!isRecord(msg.xmpp) || typeof msg.from !== 'string' || msg.from === '') return false;
+  return msg.to === undefined || (typeof msg.to === 'string' && msg.to !== '' && bareOf(msg.to) === bareOf(ownJid));
+}
+
+/** Validates a msg once, at the edge, and turns it into a message to send. */
+export function outgoingMessage(msg: NodeMessage, defaults: OutDefaults, ownJid: string): OutgoingMessage {
+  const reply = isReply(msg, ownJid);
+  const meta = reply && isRecord(msg.xmpp) ? msg.xmpp : undefined;
+  let recipient: unknown;
+  if (reply && defaults.to === '') recipient = msg.from;
+  else if (msg.to !== undefined && msg.to !== null && msg.to !== '' && !reply) recipient = msg.to;
+  else if (defaults.to !== '') recipient = defaults.to;
+  else recipient = msg.topic;
+  if (recipient === undefined || recipient === null || recipient === '') throw new XmppError('no-recipient');
+  const jid = parseJid(recipient);
+  if (!jid.local && !jid.domain.includes('.') && !jid.domain.includes(':')) {
+    // A bare word is almost always a forgotten "@domain", not a server's address.
+    throw new XmppError('invalid-jid', `"${jid.domain}" (no "@domain")`);
+  }
+
+  const requestedType = msg.type ?? (meta && isMessageType(meta.type) ? meta.type : undefined) ?? defaults.type;
+  if (!isMessageType(requestedType)) throw new XmppError('invalid-type', String(requestedType));
+  const thread = optionalText(msg.thread, 'thread') ?? (meta ? optionalText(meta.thread, 'thread') : undefined);
+  const subject = optionalText(msg.subject, 'subject') ?? (defaults.subject || undefined);
+  return { to: formatJid(jid), type: requestedType, body: payloadText(msg.payload), subject, thread };
+}

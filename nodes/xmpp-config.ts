@@ -1,0 +1,138 @@
+// xmpp-config: one pooled XMPP connection shared by every node that names this config node.
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { Dispatcher, type StanzaHandler, type StanzaKind } from './core/dispatcher';
+import { XmppError } from './core/errors';
+import { defaultResource, formatJid, parseJid, type Jid } from './core/jid';
+import type { OutgoingMessage } from './core/message-stanza';
+import { isShow, type OwnPresence } from './core/own-presence';
+import type { Security } from './core/server-address';
+import { Session, type SessionStatus } from './core/session';
+import type { XmppConnection } from './lib/connection';
+import { reasonText, statusFor, type Translate } from './lib/status-text';
+
+interface XmppConfigDef extends NodeDef {
+  jid: string;
+  host: string;
+  port: string;
+  security: string;
+  show: string;
+  status: string;
+  priority: string;
+}
+
+interface Credentials {
+  password?: string;
+}
+
+type XmppConfigNode = Node<Credentials> & XmppConnection & { users: Record<string, Node> };
+
+const SECURITY: readonly Security[] = ['starttls', 'tls', 'none'];
+
+function readPort(text: string): number | undefined {
+  const port = Number(text);
+  return text.trim() !== '' && Number.isInteger(port) && port > 0 && port < 65536 ? port : undefined;
+}
+
+function readPresence(def: XmppConfigDef): OwnPresence {
+  const priority = Number(def.priority);
+  return {
+    show: isShow(def.show) ? def.show : undefined,
+    status: def.status || undefined,
+    priority: def.priority !== '' && Number.isFinite(priority) ? priority : undefined,
+  };
+}
+
+export = function register(RED: NodeAPI): void {
+  const t: Translate = (key, substitutions) => RED._(key, substitutions);
+
+  function XmppConfig(this: XmppConfigNode, def: XmppConfigDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    node.users = {};
+    const dispatcher = new Dispatcher((error) => node.warn(node.describe(error)));
+    let session: Session | undefined;
+    let jid: Jid | undefined;
+    let setupError: XmppError | undefined;
+    let status: SessionStatus;
+
+    try {
+      const parsed = parseJid(def.jid);
+      if (!parsed.local) throw new XmppError('invalid-jid', def.jid);
+      jid = { ...parsed, resource: parsed.resource || defaultResource() };
+      status = { state: 'idle', jid: formatJid(jid) };
+    } catch (error) {
+      setupError = error instanceof XmppError ? error : new XmppError('invalid-jid');
+      status = { state: 'failed', jid: def.jid, error: setupError };
+    }
+    const security: Security = (SECURITY as readonly string[]).includes(def.security) ? (def.security as Security) : 'starttls';
+
+    function broadcast(next: SessionStatus): void {
+      const previous = status;
+      status = next;
+      const shown = statusFor(t, next);
+      for (const user of Object.values(node.users)) user.status(shown);
+      if (next.state === 'online') node.log(t('xmpp-config.log.online', { jid: next.jid }));
+      if (next.state === 'failed' && next.error) node.error(reasonText(t, next.error));
+      if (next.state === 'retrying' && previous.state !== 'retrying' && next.error) node.warn(reasonText(t, next.error));
+    }
+
+    function open(): void {
+      if (session || !jid) return;
+      const password = node.credentials.password ?? '';
+      session = new Session({
+        jid,
+        password,
+        host: def.host?.trim() || undefined,
+        port: readPort(def.port ?? ''),
+        security,
+        presence: readPresence(def),
+        dispatcher,
+      });
+      session.onStatus(broadcast);
+      session.onWarning((error) => node.debug(node.describe(error)));
+      session.start();
+    }
+
+    async function close(): Promise<void> {
+      const closing = session;
+      session = undefined;
+      if (closing) await closing.stop();
+    }
+
+    node.register = (user) => {
+      node.users[user.id] = user;
+      if (setupError) {
+        user.status(statusFor(t, status));
+        return;
+      }
+      open();
+      user.status(statusFor(t, session ? session.status : status));
+    };
+
+    node.deregister = async (user, removed) => {
+      delete node.users[user.id];
+      if (removed && Object.keys(node.users).length === 0) await close();
+    };
+
+    node.subscribe = (kind: StanzaKind, handler: StanzaHandler) => dispatcher.subscribe(kind, handler);
+
+    node.sendMessage = (message: OutgoingMessage) =>
+      session ? session.sendMessage(message) : Promise.reject(setupError ?? new XmppError('not-connected'));
+
+    Object.defineProperty(node, 'jid', { get: () => (session ? session.jid : status.jid) });
+
+    node.describe = (error: unknown) => {
+      // Texts put the detail in brackets; without one, the brackets go too.
+      if (error instanceof XmppError) return t(`xmpp-config.error.${error.code}`, { detail: error.detail }).replace(/ \(\)$/, '');
+      return error instanceof Error ? error.message : String(error);
+    };
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      close().then(done, done);
+    });
+  }
+
+  RED.nodes.registerType('xmpp-config', XmppConfig as unknown as Parameters<NodeAPI['nodes']['registerType']>[1], {
+    credentials: { password: { type: 'password' } },
+  });
+};

@@ -1,0 +1,53 @@
+// xmpp-out: sends msg.payload as a message; done() once written, done(err) when it cannot be.
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { isMessageType, type MessageType } from './core/message-stanza';
+import { connectionOf } from './lib/connection';
+import { outgoingMessage } from './lib/message-msg';
+
+interface XmppOutDef extends NodeDef {
+  server: string;
+  to: string;
+  msgType: string;
+  subject: string;
+}
+
+export = function register(RED: NodeAPI): void {
+  function XmppOut(this: Node, def: XmppOutDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const connection = connectionOf((id) => RED.nodes.getNode(id), def.server);
+    if (!connection) {
+      node.status({ fill: 'red', shape: 'ring', text: RED._('xmpp-out.status.no-config') });
+      node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
+        done(new Error(RED._('xmpp-out.status.no-config')));
+      });
+      return;
+    }
+    const defaults = {
+      to: (def.to ?? '').trim(),
+      type: (isMessageType(def.msgType) ? def.msgType : 'chat') as MessageType,
+      subject: def.subject ?? '',
+    };
+
+    node.on('input', (msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
+      let message;
+      try {
+        message = outgoingMessage(msg, defaults, connection.jid);
+      } catch (error) {
+        done(new Error(connection.describe(error)));
+        return;
+      }
+      connection.sendMessage(message).then(
+        () => done(),
+        (error: unknown) => done(new Error(connection.describe(error))),
+      );
+    });
+    connection.register(node);
+
+    node.on('close', (removed: boolean, done: () => void) => {
+      connection.deregister(node, removed).then(done, done);
+    });
+  }
+
+  RED.nodes.registerType('xmpp-out', XmppOut);
+};

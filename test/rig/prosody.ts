@@ -1,0 +1,172 @@
+// A real Prosody (Debian's package) on 127.0.0.1 with its own config, data, users and port,
+// started as a child process and stopped by PID.
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface ProsodyOptions {
+  /** PBKDF2 rounds for new users; Prosody's default (10,000) unless a test wants quick logins. */
+  iterations?: number;
+  /** Enable the MUC component at conference.localhost. */
+  muc?: boolean;
+}
+
+export const DOMAIN = 'localhost';
+
+/** Installs Prosody with apt-get when missing and we are root; otherwise says what to install. */
+export function ensureProsody(): void {
+  if (existsSync('/usr/bin/prosody') && existsSync('/usr/bin/prosodyctl')) return;
+  if (process.getuid?.() !== 0) {
+    throw new Error('Prosody is not installed. Run as root: apt-get update && apt-get install -y --no-install-recommends prosody lua-unbound');
+  }
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'prosody', 'lua-unbound'], {
+    stdio: 'ignore',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const tryOnce = (): void => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`Prosody did not open port ${port}`));
+        else setTimeout(tryOnce, 20);
+      });
+    };
+    tryOnce();
+  });
+}
+
+export class Prosody {
+  readonly dir: string;
+  readonly port: number;
+  readonly config: string;
+  private child: ChildProcess | undefined;
+
+  private constructor(dir: string, port: number, options: ProsodyOptions) {
+    this.dir = dir;
+    this.port = port;
+    this.config = join(dir, 'prosody.cfg.lua');
+    mkdirSync(join(dir, 'data'), { recursive: true });
+    mkdirSync(join(dir, 'certs'), { recursive: true });
+    const lines = [
+      'run_as_root = true',
+      `pidfile = "${join(dir, 'prosody.pid')}"`,
+      `data_path = "${join(dir, 'data')}"`,
+      `log = { info = "${join(dir, 'prosody.log')}"; error = "${join(dir, 'error.log')}" }`,
+      'interfaces = { "127.0.0.1" }',
+      `c2s_ports = { ${port} }`,
+      's2s_ports = { }',
+      'http_ports = { }',
+      'https_ports = { }',
+      'c2s_direct_tls_ports = { }',
+      'legacy_ssl_ports = { }',
+      `certificates = "${join(dir, 'certs')}"`,
+      'modules_enabled = { "roster"; "saslauth"; "disco"; "ping"; "smacks"; "admin_shell"; "posix"; "version" }',
+      'modules_disabled = { "s2s"; "offline"; "tls" }',
+      'c2s_require_encryption = false',
+      'allow_unencrypted_plain_auth = true',
+      'authentication = "internal_hashed"',
+      'c2s_stanza_size_limit = 2 * 1024 * 1024',
+      options.iterations ? `default_iteration_count = ${options.iterations}` : '',
+      `VirtualHost "${DOMAIN}"`,
+      options.muc ? `Component "conference.${DOMAIN}" "muc"` : '',
+      '',
+    ];
+    writeFileSync(this.config, lines.join('\n'));
+  }
+
+  static async start(options: ProsodyOptions = {}): Promise<Prosody> {
+    ensureProsody();
+    const dir = mkdtempSync(join(tmpdir(), 'xmpp-flows-prosody-'));
+    const server = new Prosody(dir, await freePort(), options);
+    await server.launch();
+    return server;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Starts (or restarts) the server process on the same port and data. */
+  async launch(): Promise<void> {
+    const child = spawn('prosody', ['--config', this.config, '-F'], { stdio: 'ignore' });
+    this.child = child;
+    child.on('exit', () => {
+      if (this.child === child) this.child = undefined;
+    });
+    await waitForPort(this.port, 10_000);
+  }
+
+  /** Stops the process with a signal and waits for it to be gone. */
+  async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  async stop(): Promise<void> {
+    await this.kill('SIGTERM');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  async register(user: string, password: string): Promise<string> {
+    await run('prosodyctl', ['--config', this.config, 'register', user, DOMAIN, password]);
+    return `${user}@${DOMAIN}`;
+  }
+
+  /** Runs a command in Prosody's admin shell and returns what it printed. */
+  async shell(command: string): Promise<string> {
+    const { stdout } = await run('prosodyctl', ['--config', this.config, 'shell', command]);
+    return stdout;
+  }
+
+  /** Authenticated client sessions of one account, as Prosody itself lists them. */
+  async sessionCount(bareJid: string): Promise<number> {
+    const out = await this.shell(`c2s:show("${bareJid}")`);
+    const match = /OK: (\d+) c2s sessions? shown/.exec(out);
+    if (!match) throw new Error(`unexpected admin shell output: ${out}`);
+    return Number(match[1]);
+  }
+
+  /** Full JIDs of the account's sessions. */
+  async sessionJids(bareJid: string): Promise<string[]> {
+    const out = await this.shell(`c2s:show("${bareJid}")`);
+    return out.split('\n').map((line) => line.split('|')[1]?.trim() ?? '').filter((jid) => jid.startsWith(`${bareJid}/`));
+  }
+
+  log(): string {
+    const file = join(this.dir, 'prosody.log');
+    return existsSync(file) ? readFileSync(file, 'utf8') : '';
+  }
+}
