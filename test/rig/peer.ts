@@ -12,14 +12,14 @@ export interface PeerOptions {
 }
 
 /** Resolves with the first value `take` returns for an event, or rejects after timeoutMs. */
-export function waitFor<T>(emitter: EventEmitter, event: string, take: (...args: never[]) => T | undefined, timeoutMs = 10_000, what = event): Promise<T> {
+export function waitFor<T, A>(emitter: EventEmitter, event: string, take: (arg: A) => T | undefined, timeoutMs = 10_000, what = event): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       emitter.off(event, listener);
       reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
     }, timeoutMs);
-    const listener = (...args: never[]): void => {
-      const value = take(...args);
+    const listener = (arg: A): void => {
+      const value = take(arg);
       if (value === undefined) return;
       clearTimeout(timer);
       emitter.off(event, listener);
