@@ -1,22 +1,25 @@
 // Failures the user can act on, each with a name. Nodes map the name to a localized text.
 
-export type ErrorCode =
+export const ERROR_CODES = [
   // connecting
-  | 'not-authorized'
-  | 'host-not-found'
-  | 'connection-refused'
-  | 'connection-timeout'
-  | 'connection-lost'
-  | 'tls-untrusted'
-  | 'tls-unavailable'
-  | 'conflict'
-  | 'stream-error'
+  'not-authorized',
+  'host-not-found',
+  'connection-refused',
+  'connection-timeout',
+  'connection-lost',
+  'tls-untrusted',
+  'tls-unavailable',
+  'conflict',
+  'stream-error',
   // sending
-  | 'not-connected'
-  | 'invalid-jid'
-  | 'no-recipient'
-  | 'invalid-type'
-  | 'invalid-payload';
+  'not-connected',
+  'invalid-jid',
+  'no-recipient',
+  'invalid-type',
+  'invalid-payload',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export class XmppError extends Error {
   readonly code: ErrorCode;

@@ -1,0 +1,55 @@
+// Every text the runtime shows comes from locales/, and every node has help.
+import { strict as assert } from 'node:assert';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ERROR_CODES } from '../../nodes/core/errors';
+
+const root = join(__dirname, '..', '..', '..');
+const catalog = (name: string): Record<string, unknown> => JSON.parse(readFileSync(join(root, 'locales', 'en-US', `${name}.json`), 'utf8')) as Record<string, unknown>;
+
+function lookup(tree: Record<string, unknown>, key: string): unknown {
+  return key.split('.').reduce<unknown>((node, part) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined), tree);
+}
+
+const nodeNames = readdirSync(join(root, 'nodes')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
+
+describe('locales', () => {
+  it('has a catalog and help for every node', () => {
+    assert.ok(nodeNames.length >= 3);
+    for (const name of nodeNames) {
+      assert.ok(catalog(name)[name], `${name}.json has a "${name}" section`);
+      const help = readFileSync(join(root, 'locales', 'en-US', `${name}.html`), 'utf8');
+      assert.match(help, new RegExp(`data-help-name="${name}"`));
+      assert.match(help, /<p>.+<\/p>/, 'a first paragraph for the palette tooltip');
+    }
+  });
+
+  it('has every key the runtime code asks for', () => {
+    for (const name of nodeNames) {
+      const source = readFileSync(join(root, 'nodes', `${name}.ts`), 'utf8');
+      for (const match of source.matchAll(/(?:RED\._|\bt)\('([a-z-]+\.[a-z.-]+)'/g)) {
+        const key = match[1] as string;
+        const section = key.split('.')[0] as string;
+        assert.equal(typeof lookup(catalog(section), key), 'string', `${key} used in ${name}.ts`);
+      }
+    }
+  });
+
+  it('has a status reason and an error text for every error code', () => {
+    const config = catalog('xmpp-config');
+    for (const code of ERROR_CODES) {
+      assert.equal(typeof lookup(config, `xmpp-config.reason.${code}`), 'string', `reason.${code}`);
+      assert.equal(typeof lookup(config, `xmpp-config.error.${code}`), 'string', `error.${code}`);
+    }
+  });
+
+  it('documents every editor field label it uses', () => {
+    for (const name of nodeNames) {
+      const html = readFileSync(join(root, 'nodes', `${name}.html`), 'utf8');
+      for (const match of html.matchAll(/data-i18n="(?:\[placeholder\])?([a-z-]+\.[a-z.-]+)"/g)) {
+        const key = match[1] as string;
+        assert.equal(typeof lookup(catalog(key.split('.')[0] as string), key), 'string', `${key} in ${name}.html`);
+      }
+    }
+  });
+});
