@@ -1,0 +1,45 @@
+// Runs test/rig/slix-peer.py with Debian's python3 and slixmpp (installed when missing and root).
+import { execFile, execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const PYTHON = '/usr/bin/python3';
+const SCRIPT = join(__dirname, '..', '..', '..', 'test', 'rig', 'slix-peer.py');
+
+export function ensureSlixmpp(): void {
+  try {
+    execFileSync(PYTHON, ['-c', 'import slixmpp'], { stdio: 'ignore' });
+    return;
+  } catch {
+    if (process.getuid?.() !== 0) {
+      throw new Error('slixmpp is missing. Run as root: apt-get install -y --no-install-recommends python3-slixmpp');
+    }
+  }
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'python3-slixmpp'], {
+    stdio: 'ignore',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
+export interface SlixMessage {
+  from: string;
+  type: string;
+  body: string;
+  thread: string;
+}
+
+/** Logs in as jid, sends body to `to`, and collects `count` messages (or what came before the timeout). */
+export function slixExchange(jid: string, password: string, port: number, to: string, body: string, count = 1, timeoutS = 10): Promise<{ code: number; messages: SlixMessage[] }> {
+  ensureSlixmpp();
+  return new Promise((resolve, reject) => {
+    execFile(PYTHON, [SCRIPT, jid, password, String(port), to, body, String(count), String(timeoutS)], { timeout: (timeoutS + 10) * 1000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      if (code !== 0 && code !== 3) {
+        reject(new Error(`slixmpp peer failed (${code}): ${stderr}`));
+        return;
+      }
+      const messages = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as SlixMessage);
+      resolve({ code, messages });
+    });
+  });
+}
