@@ -120,6 +120,7 @@ export = function register(RED: NodeAPI): void {
       session ? session.sendMessage(message) : Promise.reject(setupError ?? new XmppError('not-connected'));
 
     Object.defineProperty(node, 'jid', { get: () => (session ? session.jid : status.jid) });
+    Object.defineProperty(node, 'subscriptions', { get: () => dispatcher.count() });
 
     node.describe = (error: unknown) => {
       // Texts put the detail in brackets; without one, the brackets go too.

@@ -11,6 +11,8 @@ export interface XmppConnection {
   /** Subscribes to incoming stanzas of one kind; returns the function that ends the subscription. */
   subscribe(kind: StanzaKind, handler: StanzaHandler): () => void;
   sendMessage(message: OutgoingMessage): Promise<void>;
+  /** How many stanza subscriptions are open (one per xmpp-in node, say): none may outlive its node. */
+  readonly subscriptions: number;
   /** Our full JID (the bound one when connected). */
   readonly jid: string;
   /** A localized, secret-free text for an error, for done(err) and the log. */

@@ -104,8 +104,9 @@ export class Peer extends EventEmitter {
     };
     answer(other, myBare);
     answer(this, otherBare);
-    const subscribedByOther = this.nextPresence((p) => p.attrs.type === 'subscribed' && p.attrs.from === otherBare);
-    const subscribedByMe = other.nextPresence((p) => p.attrs.type === 'subscribed' && p.attrs.from === myBare);
+    // Once approved, the server delivers the other side's current presence (Prosody sends no <subscribed/> stanza).
+    const subscribedByOther = this.nextPresence((p) => p.attrs.type === undefined && p.attrs.from === other.jid);
+    const subscribedByMe = other.nextPresence((p) => p.attrs.type === undefined && p.attrs.from === this.jid);
     await this.sendRaw(this.xml('presence', { to: otherBare, type: 'subscribe' }));
     await other.sendRaw(other.xml('presence', { to: myBare, type: 'subscribe' }));
     await Promise.all([subscribedByOther, subscribedByMe]);

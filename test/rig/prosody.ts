@@ -151,18 +151,20 @@ export class Prosody {
     return stdout;
   }
 
-  /** Authenticated client sessions of one account, as Prosody itself lists them. */
-  async sessionCount(bareJid: string): Promise<number> {
-    const out = await this.shell(`c2s:show("${bareJid}")`);
-    const match = /OK: (\d+) c2s sessions? shown/.exec(out);
-    if (!match) throw new Error(`unexpected admin shell output: ${out}`);
-    return Number(match[1]);
+  /** Full JIDs of the account's sessions, as Prosody itself lists them. */
+  async sessionJids(bareJid: string): Promise<string[]> {
+    // c2s:show(jid) in 0.12 matches full JIDs only, so list all and filter here.
+    const out = await this.shell('c2s:show()');
+    if (!/OK: \d+ c2s sessions? shown/.test(out)) throw new Error(`unexpected admin shell output: ${out}`);
+    return out
+      .split('\n')
+      .map((line) => line.split('|')[1]?.trim() ?? '')
+      .filter((jid) => jid.startsWith(`${bareJid}/`));
   }
 
-  /** Full JIDs of the account's sessions. */
-  async sessionJids(bareJid: string): Promise<string[]> {
-    const out = await this.shell(`c2s:show("${bareJid}")`);
-    return out.split('\n').map((line) => line.split('|')[1]?.trim() ?? '').filter((jid) => jid.startsWith(`${bareJid}/`));
+  /** Authenticated client sessions of one account. */
+  async sessionCount(bareJid: string): Promise<number> {
+    return (await this.sessionJids(bareJid)).length;
   }
 
   log(): string {
