@@ -1,6 +1,7 @@
 // Connect + login time of a Session against a local Prosody, at Prosody's default SCRAM cost
 // (10,000 PBKDF2 rounds) and at a cheap one (100). Prints figures; asserts nothing.
 import { Session } from '../nodes/core/session';
+import { loadXmpp } from '../nodes/core/xmpp-lib';
 import { Prosody } from '../test/rig/prosody';
 
 async function loginOnce(prosody: Prosody, user: string, password: string): Promise<number> {
@@ -25,6 +26,19 @@ async function loginOnce(prosody: Prosody, user: string, password: string): Prom
   return ms;
 }
 
+/** The same login with stock @xmpp/client 0.14 (its own SCRAM-SHA-1 over WebCrypto). */
+async function stockLoginOnce(prosody: Prosody, user: string, password: string): Promise<number> {
+  const { client } = await loadXmpp();
+  const started = process.hrtime.bigint();
+  const xmpp = client({ service: `xmpp://127.0.0.1:${prosody.port}`, domain: 'localhost', username: user, password, resource: 'stock' });
+  xmpp.reconnect.stop();
+  xmpp.on('error', () => undefined);
+  await xmpp.start();
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  await xmpp.stop();
+  return ms;
+}
+
 function summary(values: number[]): string {
   const sorted = [...values].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
@@ -38,9 +52,16 @@ async function main(): Promise<void> {
     try {
       await prosody.register('bench', 'bench-pw');
       await loginOnce(prosody, 'bench', 'bench-pw'); // warm up: module loading, first TLS-free connect
-      const times: number[] = [];
-      for (let i = 0; i < runs; i += 1) times.push(await loginOnce(prosody, 'bench', 'bench-pw'));
-      console.log(`connect+login, SCRAM-SHA-1 with ${iterations ?? '10000 (Prosody default)'} rounds: ${summary(times)}`);
+      await stockLoginOnce(prosody, 'bench', 'bench-pw');
+      const ours: number[] = [];
+      const stock: number[] = [];
+      for (let i = 0; i < runs; i += 1) {
+        ours.push(await loginOnce(prosody, 'bench', 'bench-pw'));
+        stock.push(await stockLoginOnce(prosody, 'bench', 'bench-pw'));
+      }
+      const rounds = iterations ?? '10000 (Prosody default)';
+      console.log(`connect+login, SCRAM-SHA-1, ${rounds} rounds, this package (a new session each time): ${summary(ours)}`);
+      console.log(`connect+login, SCRAM-SHA-1, ${rounds} rounds, stock @xmpp/client 0.14:              ${summary(stock)}`);
     } finally {
       await prosody.stop();
     }

@@ -79,6 +79,7 @@ export function classifyConnectionError(err: unknown): XmppError {
   if (err instanceof XmppError) return err;
   const { name, code, condition, message } = fieldsOf(err);
   const text = typeof message === 'string' ? message : '';
+  if (name === 'ScramError') return new XmppError('not-authorized', text);
   if (name === 'SASLError' || (typeof condition === 'string' && AUTH_CONDITIONS.has(condition))) {
     return new XmppError('not-authorized', typeof condition === 'string' && condition !== 'not-authorized' ? condition : '');
   }

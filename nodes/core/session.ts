@@ -7,6 +7,8 @@ import { XmppError, classifyConnectionError, isFatal } from './errors';
 import { formatJid, type Jid } from './jid';
 import { buildMessage, type OutgoingMessage } from './message-stanza';
 import { buildPresence, buildUnavailable, type OwnPresence } from './own-presence';
+import { installScram, loginFunction } from './login';
+import type { SaltedPasswordCache } from './scram';
 import { applyStreamPolicy } from './stream-policy';
 import { resolveServer, serviceUri, type Security } from './server-address';
 import { loadXmpp, type Client, type JidObject, type XmlElement, type XmppLib } from './xmpp-lib';
@@ -58,6 +60,7 @@ export class Session {
   private stableTimer: NodeJS.Timeout | undefined;
   private attemptTimer: NodeJS.Timeout | undefined;
   private lastError: XmppError | undefined;
+  private readonly saltedPasswords: SaltedPasswordCache = new Map();
 
   constructor(private readonly options: SessionOptions) {
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
@@ -143,11 +146,12 @@ export class Session {
       service: serviceUri(security, address),
       domain: jid.domain,
       username: jid.local,
-      password,
+      credentials: loginFunction(jid.local, password, security),
       resource: jid.resource,
     });
     client.reconnect.stop(); // we reconnect ourselves, with backoff and a stop on bad credentials
     guardDataPath(client);
+    installScram(client, this.saltedPasswords, (error) => this.attemptFailed(client, error));
     applyStreamPolicy(client, security, (error) => this.attemptFailed(client, error));
     this.client = client;
     client.on('error', (error: unknown) => this.onClientError(client, error));

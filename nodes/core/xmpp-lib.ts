@@ -43,7 +43,9 @@ export interface ClientOptions {
   service: string;
   domain: string;
   username: string;
-  password: string;
+  /** A password, or (as here) a function that picks the mechanism and logs in. */
+  password?: string;
+  credentials?: (...args: never[]) => Promise<void>;
   resource?: string;
   timeout?: number;
 }
