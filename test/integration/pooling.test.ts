@@ -116,6 +116,22 @@ describe('one pooled connection per config node', function () {
     assert.deepEqual(warnings.filter((w) => w.name === 'MaxListenersExceededWarning'), []);
   });
 
+  it('30 full redeploys, each closing a session that is still logging in, leave exactly one session', async () => {
+    await helper.load(nodes, flowWith(1, 1), credentials);
+    const stoppedWhile: string[] = [];
+    for (let round = 0; round < 30; round += 1) {
+      stoppedWhile.push(String(lastStatus('in0')?.text));
+      await deploy(flowWith(1, 1, `full ${round}`).map((n) => (n.id === 'cfg' ? { ...n, name: `cfg ${round}` } : n)), 'full', credentials);
+    }
+    assert.ok(stoppedWhile.filter((text) => text === 'xmpp-config.status.connecting').length > 0, 'some sessions were closed mid-login');
+    await eventually(() => lastStatus('in0'), (s) => s?.fill === 'green', 15_000, 'green');
+    await eventually(sessions, (n) => n === 1, 10_000, 'one session');
+    const arrived = waitFor(getNode('sink-in0'), 'input', (msg: NodeMessage) => msg);
+    await alice.send(bot, 'after 30 full redeploys', { type: 'normal' });
+    assert.equal((await arrived).payload, 'after 30 full redeploys');
+    assert.equal(await sessions(), 1);
+  });
+
   it('stopping the flows ends the session and a subscribed peer sees us unavailable', async () => {
     await helper.load(nodes, flowWith(1, 1), credentials);
     const [full] = await eventually(() => prosody.sessionJids(bot), (jids) => jids.length === 1, 15_000, 'one session');

@@ -33,15 +33,7 @@ describe('the packed package in a real Node-RED 4.1', function () {
   const botPassword = `bot-pw-${randomBytes(9).toString('hex')}`;
   const peerPassword = `you-pw-${randomBytes(9).toString('hex')}`;
 
-  // Bound sessions of the bot (hibernating ones included), from Prosody's admin shell. Not
-  // Prosody.sessionCount: Prosody 0.12.3's c2s:show(jid) compares with the FULL JID only, so a bare
-  // JID never matches ("OK: 0 out of 1 c2s sessions shown"). List all sessions and count the rows
-  // whose JID cell starts with the bare JID and a slash instead (a long JID is cut at the end only).
-  const sessions = async (): Promise<number> => {
-    const out = await prosody.shell('c2s:show()');
-    if (!/OK: \d+ c2s sessions? shown/.test(out)) throw new Error(`unexpected admin shell output: ${out}`);
-    return out.split('\n').filter((line) => line.split('|')[1]?.trim().startsWith(`${bot}/`)).length;
-  };
+  const sessions = (): Promise<number> => prosody.sessionCount(bot);
 
   const fromBot =
     (body: string) =>

@@ -41,6 +41,10 @@ export interface NodeRedOptions {
   tarball?: string;
   /** How long to wait for "Started flows" (default 30 s). */
   readyTimeoutMs?: number;
+  /** The node binary to run Node-RED with (default: the one running this code). */
+  nodeBinary?: string;
+  /** A Node-RED to install into the userDir and run, e.g. 'node-red@5' (default: the repo's own devDependency). */
+  nodeRed?: string;
   /** Called with each chunk Node-RED writes to stdout or stderr. */
   onOutput?: (text: string) => void;
 }
@@ -67,6 +71,21 @@ export function packOnce(): Promise<string> {
     return tarball;
   })();
   return packed;
+}
+
+/**
+ * A Node.js 22 binary from the npm registry's `node` package, kept in .rig/node22 (ignored by
+ * git) so that later runs reuse it. Node-RED 5 needs Node 22.
+ */
+export async function node22(): Promise<string> {
+  const dir = join(REPO_ROOT, '.rig', 'node22');
+  const binary = join(dir, 'node_modules', '.bin', 'node');
+  if (!existsSync(binary)) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'node22', private: true }) + '\n');
+    await run('npm', ['install', 'node@22', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, maxBuffer: 16 * 1024 * 1024 });
+  }
+  return binary;
 }
 
 /** Installs a tarball into a Node-RED userDir the way `npm install` in ~/.node-red would. */
@@ -141,6 +160,7 @@ export class NodeRedProcess {
     const userDir = options.userDir ?? mkdtempSync(join(tmpdir(), 'xmpp-flows-node-red-'));
     mkdirSync(userDir, { recursive: true });
     await installPackage(userDir, options.tarball ?? (await packOnce()));
+    if (options.nodeRed) await installPackage(userDir, options.nodeRed);
 
     const settings = join(userDir, 'settings.js');
     writeFileSync(
@@ -152,8 +172,8 @@ export class NodeRedProcess {
         credentialSecret: options.credentialSecret ?? randomBytes(24).toString('hex'),
       }),
     );
-    const redJs = join(REPO_ROOT, 'node_modules', 'node-red', 'red.js');
-    const child = spawn(process.execPath, [redJs, '--settings', settings, '--userDir', userDir], {
+    const redJs = options.nodeRed ? join(userDir, 'node_modules', 'node-red', 'red.js') : join(REPO_ROOT, 'node_modules', 'node-red', 'red.js');
+    const child = spawn(options.nodeBinary ?? process.execPath, [redJs, '--settings', settings, '--userDir', userDir], {
       cwd: userDir,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
