@@ -32,6 +32,14 @@ describe('messages through xmpp-in and xmpp-out', function () {
     await eventually(() => lastStatus('in'), (s) => s?.fill === 'green', 15_000, 'a green status');
   }
 
+  /** xmpp-in → function ("echo: " + payload) → xmpp-out, replacing the flow of beforeEach. */
+  async function loadEchoBot(): Promise<void> {
+    await helper.unload();
+    const echo: FlowNode = { id: 'echo', type: 'function', z: 'f1', func: 'msg.payload = "echo: " + msg.payload; return msg;', outputs: 1, wires: [['out']] };
+    await helper.load([...nodes, functionNode], flow([echo]).map((n) => (n.id === 'in' ? { ...n, wires: [['echo']] } : n)), { cfg: { password: PASSWORD } });
+    await connected();
+  }
+
   before(async () => {
     await startServer();
     prosody = await Prosody.start({ iterations: 100 });
@@ -83,15 +91,7 @@ describe('messages through xmpp-in and xmpp-out', function () {
   });
 
   it('an echo flow answers the sender\'s full JID with the same type and thread', async () => {
-    await helper.unload();
-    await helper.load(
-      [...nodes, functionNode],
-      flow([{ id: 'echo', type: 'function', z: 'f1', func: 'msg.payload = "echo: " + msg.payload; return msg;', outputs: 1, wires: [['out']] }]).map((n) =>
-        n.id === 'in' ? { ...n, wires: [['echo']] } : n,
-      ),
-      { cfg: { password: PASSWORD } },
-    );
-    await connected();
+    await loadEchoBot();
     const reply = alice.nextMessage((m) => m.getChildText('body') === 'echo: ping');
     await alice.send(`${bot}/flows`, 'ping', { type: 'normal' }, alice.xml('thread', {}, 'conv-7'));
     const m = await reply;
@@ -101,15 +101,7 @@ describe('messages through xmpp-in and xmpp-out', function () {
   });
 
   it('a slixmpp client gets the echo bot\'s answer', async () => {
-    await helper.unload();
-    await helper.load(
-      [...nodes, functionNode],
-      flow([{ id: 'echo', type: 'function', z: 'f1', func: 'msg.payload = "echo: " + msg.payload; return msg;', outputs: 1, wires: [['out']] }]).map((n) =>
-        n.id === 'in' ? { ...n, wires: [['echo']] } : n,
-      ),
-      { cfg: { password: PASSWORD } },
-    );
-    await connected();
+    await loadEchoBot();
     const { code, messages } = await slixExchange('carol@localhost/slix', 'carol-pw', prosody.port, `${bot}/flows`, 'Grüße from slixmpp');
     assert.equal(code, 0, 'an answer arrived');
     assert.deepEqual(messages.map((m) => [m.from, m.type, m.body]), [[`${bot}/flows`, 'chat', 'echo: Grüße from slixmpp']]);
