@@ -1,46 +1,19 @@
 // xmpp-config: one pooled XMPP connection shared by every node that names this config node.
-import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { Node, NodeAPI } from 'node-red';
 import { Dispatcher, type StanzaHandler, type StanzaKind } from './core/dispatcher';
 import { XmppError } from './core/errors';
-import { defaultResource, formatJid, parseJid, type Jid } from './core/jid';
+import { formatJid } from './core/jid';
 import type { OutgoingMessage } from './core/message-stanza';
-import { isShow, type OwnPresence } from './core/own-presence';
-import type { Security } from './core/server-address';
-import { Session, type SessionStatus } from './core/session';
+import { Session, type SendOptions, type SessionStatus } from './core/session';
+import { readSessionOptions, type XmppConfigDef } from './lib/config-options';
 import type { XmppConnection } from './lib/connection';
 import { reasonText, statusFor, type Translate } from './lib/status-text';
-
-interface XmppConfigDef extends NodeDef {
-  jid: string;
-  host: string;
-  port: string;
-  security: string;
-  show: string;
-  status: string;
-  priority: string;
-}
 
 interface Credentials {
   password?: string;
 }
 
 type XmppConfigNode = Node<Credentials> & XmppConnection & { users: Record<string, Node> };
-
-const SECURITY: readonly Security[] = ['starttls', 'tls', 'none'];
-
-function readPort(text: string): number | undefined {
-  const port = Number(text);
-  return text.trim() !== '' && Number.isInteger(port) && port > 0 && port < 65536 ? port : undefined;
-}
-
-function readPresence(def: XmppConfigDef): OwnPresence {
-  const priority = Number(def.priority);
-  return {
-    show: isShow(def.show) ? def.show : undefined,
-    status: def.status || undefined,
-    priority: def.priority !== '' && Number.isFinite(priority) ? priority : undefined,
-  };
-}
 
 export = function register(RED: NodeAPI): void {
   const t: Translate = (key, substitutions) => RED._(key, substitutions);
@@ -51,20 +24,18 @@ export = function register(RED: NodeAPI): void {
     node.users = {};
     const dispatcher = new Dispatcher((error) => node.warn(node.describe(error)));
     let session: Session | undefined;
-    let jid: Jid | undefined;
+    let options: ReturnType<typeof readSessionOptions> | undefined;
     let setupError: XmppError | undefined;
     let status: SessionStatus;
 
     try {
-      const parsed = parseJid(def.jid);
-      if (!parsed.local) throw new XmppError('invalid-jid', def.jid);
-      jid = { ...parsed, resource: parsed.resource || defaultResource() };
-      status = { state: 'idle', jid: formatJid(jid) };
+      options = readSessionOptions(def);
+      status = { state: 'idle', jid: formatJid(options.jid) };
+      if (options.trust?.mode === 'any' && options.security !== 'none') node.warn(t('xmpp-config.warning.any'));
     } catch (error) {
       setupError = error instanceof XmppError ? error : new XmppError('invalid-jid');
       status = { state: 'failed', jid: def.jid, error: setupError };
     }
-    const security: Security = (SECURITY as readonly string[]).includes(def.security) ? (def.security as Security) : 'starttls';
 
     function broadcast(next: SessionStatus): void {
       const previous = status;
@@ -77,17 +48,8 @@ export = function register(RED: NodeAPI): void {
     }
 
     function open(): void {
-      if (session || !jid) return;
-      const password = node.credentials.password ?? '';
-      session = new Session({
-        jid,
-        password,
-        host: def.host?.trim() || undefined,
-        port: readPort(def.port ?? ''),
-        security,
-        presence: readPresence(def),
-        dispatcher,
-      });
+      if (session || !options) return;
+      session = new Session({ ...options, password: node.credentials.password ?? '', dispatcher });
       session.onStatus(broadcast);
       session.onWarning((error) => node.debug(node.describe(error)));
       session.start();
@@ -116,8 +78,8 @@ export = function register(RED: NodeAPI): void {
 
     node.subscribe = (kind: StanzaKind, handler: StanzaHandler) => dispatcher.subscribe(kind, handler);
 
-    node.sendMessage = (message: OutgoingMessage) =>
-      session ? session.sendMessage(message) : Promise.reject(setupError ?? new XmppError('not-connected'));
+    node.sendMessage = (message: OutgoingMessage, sendOptions?: SendOptions) =>
+      session ? session.sendMessage(message, sendOptions) : Promise.reject(setupError ?? new XmppError('not-connected'));
 
     Object.defineProperty(node, 'jid', { get: () => (session ? session.jid : status.jid) });
     Object.defineProperty(node, 'subscriptions', { get: () => dispatcher.count() });

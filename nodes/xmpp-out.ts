@@ -9,6 +9,8 @@ interface XmppOutDef extends NodeDef {
   to: string;
   msgType: string;
   subject: string;
+  /** Refuse at once while offline instead of waiting in the connection's outbox. */
+  failFast: boolean;
 }
 
 export = function register(RED: NodeAPI): void {
@@ -37,7 +39,7 @@ export = function register(RED: NodeAPI): void {
         done(new Error(connection.describe(error)));
         return;
       }
-      connection.sendMessage(message).then(
+      connection.sendMessage(message, { queue: !def.failFast }).then(
         () => done(),
         (error: unknown) => done(new Error(connection.describe(error))),
       );

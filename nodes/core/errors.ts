@@ -17,6 +17,8 @@ export const ERROR_CODES = [
   'no-recipient',
   'invalid-type',
   'invalid-payload',
+  'outbox-full',
+  'outbox-expired',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,16 +1,22 @@
-// One XMPP client session: connects, reconnects with backoff, announces presence, hands each
-// incoming stanza to the dispatcher, and closes cleanly. Knows nothing of Node-RED.
+// One XMPP client session: connects, reconnects with backoff (resuming with XEP-0198 stream
+// management where the server allows), notices a dead line, queues what cannot be sent yet,
+// announces presence, hands each incoming stanza to the dispatcher, and closes cleanly.
+// Knows nothing of Node-RED.
 import { EventEmitter } from 'node:events';
+import type { TLSSocket } from 'node:tls';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 import { Dispatcher } from './dispatcher';
 import { XmppError, classifyConnectionError, isFatal } from './errors';
 import { formatJid, type Jid } from './jid';
-import { buildMessage, type OutgoingMessage } from './message-stanza';
-import { buildPresence, buildUnavailable, type OwnPresence } from './own-presence';
+import { DEFAULT_KEEPALIVE, Keepalive, type KeepaliveOptions } from './keepalive';
 import { installScram, loginFunction } from './login';
+import { buildMessage, type OutgoingMessage } from './message-stanza';
+import { DEFAULT_OUTBOX, Outbox, type OutboxEntry, type OutboxLimits } from './outbox';
+import { buildPresence, buildUnavailable, type OwnPresence } from './own-presence';
 import type { SaltedPasswordCache } from './scram';
-import { applyStreamPolicy } from './stream-policy';
 import { resolveServer, serviceUri, type Security } from './server-address';
+import { applyStreamPolicy } from './stream-policy';
+import { SYSTEM_TRUST, checkPeer, tlsOptions, type TlsTrust } from './tls-trust';
 import { loadXmpp, type Client, type JidObject, type XmlElement, type XmppLib } from './xmpp-lib';
 
 export interface SessionOptions {
@@ -21,10 +27,13 @@ export interface SessionOptions {
   host?: string | undefined;
   port?: number | undefined;
   security: Security;
+  trust?: TlsTrust;
   presence: OwnPresence;
-  backoff?: BackoffOptions;
   /** Shared with whoever outlives this session (a config node keeps one across reconnects). */
   dispatcher?: Dispatcher;
+  backoff?: BackoffOptions;
+  keepalive?: KeepaliveOptions;
+  outbox?: OutboxLimits;
   /** Longest wait for a login to complete before the attempt counts as failed. */
   connectTimeoutMs?: number;
 }
@@ -38,10 +47,19 @@ export interface SessionStatus {
   error?: XmppError | undefined;
   retryInMs?: number | undefined;
   attempt?: number | undefined;
+  /** True when the last connect resumed the previous session (XEP-0198). */
+  resumed?: boolean | undefined;
+}
+
+export interface SendOptions {
+  /** Wait in the outbox while offline (default); false refuses at once with 'not-connected'. */
+  queue?: boolean;
 }
 
 type StatusListener = (status: SessionStatus) => void;
 type WarningListener = (error: unknown) => void;
+
+const NS_PING = 'urn:xmpp:ping';
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
@@ -51,6 +69,9 @@ export class Session {
   readonly dispatcher: Dispatcher;
   private readonly events = new EventEmitter();
   private readonly backoff: Backoff;
+  private readonly outbox: Outbox;
+  private readonly keepalive: Keepalive;
+  private readonly saltedPasswords: SaltedPasswordCache = new Map();
   private lib: XmppLib | undefined;
   private client: Client | undefined;
   private current: SessionStatus;
@@ -59,12 +80,21 @@ export class Session {
   private retryTimer: NodeJS.Timeout | undefined;
   private stableTimer: NodeJS.Timeout | undefined;
   private attemptTimer: NodeJS.Timeout | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
   private lastError: XmppError | undefined;
-  private readonly saltedPasswords: SaltedPasswordCache = new Map();
+  private flushing = false;
+  /** Stanzas the server never acknowledged before a session it could not resume. */
+  private unacked: OutboxEntry[] = [];
 
   constructor(private readonly options: SessionOptions) {
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
+    this.outbox = new Outbox(options.outbox ?? DEFAULT_OUTBOX);
     this.dispatcher = options.dispatcher ?? new Dispatcher((error) => this.warn(error));
+    this.keepalive = new Keepalive(
+      options.keepalive ?? DEFAULT_KEEPALIVE,
+      (timeoutMs) => this.ping(timeoutMs),
+      () => this.connectionFailed(new XmppError('connection-timeout', 'no answer to a ping')),
+    );
     this.current = { state: 'idle', jid: formatJid(options.jid) };
   }
 
@@ -81,6 +111,11 @@ export class Session {
     return this.current.jid;
   }
 
+  /** Stanzas waiting to be sent. */
+  get queued(): number {
+    return this.outbox.size;
+  }
+
   onStatus(listener: StatusListener): () => void {
     this.events.on('status', listener);
     return () => this.events.off('status', listener);
@@ -95,7 +130,8 @@ export class Session {
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.connect();
+    this.setStatus({ state: 'connecting', attempt: 1 });
+    this.firstConnect().catch((error: unknown) => this.connectionFailed(error));
   }
 
   /**
@@ -107,15 +143,29 @@ export class Session {
     return this.stopping;
   }
 
-  async send(stanza: XmlElement): Promise<void> {
-    const client = this.client;
-    if (!client || !this.online) throw new XmppError('not-connected');
-    await client.send(stanza);
+  /** Sends now when online; otherwise waits in the outbox (bounded) unless told not to. */
+  send(stanza: XmlElement, options: SendOptions = {}): Promise<void> {
+    const state = this.current.state;
+    if (state === 'failed' || state === 'stopped' || state === 'idle' || this.stopped) {
+      return Promise.reject(this.current.error ?? new XmppError('not-connected'));
+    }
+    if (this.online && this.outbox.size === 0 && !this.flushing && this.unacked.length === 0) {
+      return this.write(stanza);
+    }
+    if (options.queue === false && !this.online) return Promise.reject(new XmppError('not-connected'));
+    return new Promise((resolve, reject) => {
+      this.outbox.push(stanza, { resolve, reject });
+      this.scheduleExpiry();
+    });
   }
 
-  sendMessage(message: OutgoingMessage): Promise<void> {
-    if (!this.lib) return Promise.reject(new XmppError('not-connected'));
-    return this.send(buildMessage(this.lib.xml, message));
+  sendMessage(message: OutgoingMessage, options: SendOptions = {}): Promise<void> {
+    return this.loaded().then((lib) => this.send(buildMessage(lib.xml, message), options));
+  }
+
+  private async loaded(): Promise<XmppLib> {
+    this.lib ??= await loadXmpp();
+    return this.lib;
   }
 
   private get stopped(): boolean {
@@ -131,18 +181,13 @@ export class Session {
     if (this.events.listenerCount('warning') > 0) this.events.emit('warning', error);
   }
 
-  private connect(): void {
-    this.lastError = undefined;
-    this.setStatus({ state: 'connecting', attempt: this.backoff.attempt + 1 });
-    this.attempt().catch((error: unknown) => this.attemptFailed(undefined, error));
-  }
-
-  private async attempt(): Promise<void> {
-    this.lib ??= await loadXmpp();
+  private async firstConnect(): Promise<void> {
+    const lib = await this.loaded();
     const { jid, security, host, port, password } = this.options;
+    const trust = this.options.trust ?? SYSTEM_TRUST;
     const address = await resolveServer(jid.domain, security, host, port);
     if (this.stopped) return;
-    const client = this.lib.client({
+    const client = lib.client({
       service: serviceUri(security, address),
       domain: jid.domain,
       username: jid.local,
@@ -151,72 +196,164 @@ export class Session {
     });
     client.reconnect.stop(); // we reconnect ourselves, with backoff and a stop on bad credentials
     guardDataPath(client);
-    installScram(client, this.saltedPasswords, (error) => this.attemptFailed(client, error));
-    applyStreamPolicy(client, security, (error) => this.attemptFailed(client, error));
+    if (security === 'tls') useTrustForDirectTls(client, trust, jid.domain);
+    applyStreamPolicy(client, { security, trust, domain: jid.domain, xml: lib.xml }, (error) => this.connectionFailed(error));
+    installScram(client, this.saltedPasswords, (error) => this.connectionFailed(error));
     this.client = client;
-    client.on('error', (error: unknown) => this.onClientError(client, error));
-    client.on('stanza', (stanza: XmlElement) => {
-      if (this.client === client) this.dispatcher.dispatch(stanza);
-    });
-    client.on('online', (bound: JidObject) => this.onOnline(client, bound));
-    client.on('disconnect', () => this.onDisconnect(client));
-    const timeoutMs = this.options.connectTimeoutMs ?? 30_000;
-    this.attemptTimer = setTimeout(() => this.attemptFailed(client, new XmppError('connection-timeout')), timeoutMs);
-    try {
-      await client.start();
-    } catch (error) {
-      this.attemptFailed(client, error);
-    }
+    client.on('error', (error: unknown) => this.onClientError(error));
+    client.on('element', () => this.keepalive.touch());
+    client.on('stanza', (stanza: XmlElement) => this.dispatcher.dispatch(stanza));
+    client.on('online', (bound: JidObject) => this.onOnline(bound, false));
+    client.on('disconnect', () => this.connectionFailed(this.lastError ?? new XmppError('connection-lost')));
+    client.streamManagement.on('resumed', () => this.onOnline(client.jid, true));
+    client.streamManagement.on('fail', (stanza: XmlElement) => this.unacked.push(this.outbox.resendEntry(stanza)));
+    this.armAttemptTimer();
+    await client.start();
   }
 
-  private onClientError(client: Client, error: unknown): void {
-    if (this.client !== client) return;
+  /** Connects the same client again, so the server can resume the session (XEP-0198). */
+  private reconnect(): void {
+    const client = this.client;
+    if (!client || this.stopped) return;
+    this.setStatus({ state: 'connecting', attempt: this.backoff.attempt + 1 });
+    this.lastError = undefined;
+    this.armAttemptTimer();
+    const { service, domain } = client.options;
+    (async () => {
+      await client.connect(service);
+      await client.open({ domain, lang: 'en' });
+    })().catch((error: unknown) => this.connectionFailed(error));
+  }
+
+  private armAttemptTimer(): void {
+    clearTimeout(this.attemptTimer);
+    this.attemptTimer = setTimeout(() => this.connectionFailed(new XmppError('connection-timeout')), this.options.connectTimeoutMs ?? 30_000);
+  }
+
+  private onClientError(error: unknown): void {
     if (this.online) {
-      // The stream ending is reported by 'disconnect'; keep the cause for the status.
+      // A broken stream is reported by 'disconnect'; keep the cause for the status.
       this.lastError = classifyConnectionError(error);
       this.warn(error);
       return;
     }
-    this.attemptFailed(client, error);
+    this.connectionFailed(error);
   }
 
-  private onOnline(client: Client, bound: JidObject): void {
-    if (this.client !== client || this.stopped) return;
+  private onOnline(bound: JidObject | null, resumed: boolean): void {
+    if (this.current.state !== 'connecting' || this.stopped) return;
     clearTimeout(this.attemptTimer);
-    this.setStatus({ state: 'online', jid: bound.toString() });
+    this.setStatus({ state: 'online', jid: bound ? bound.toString() : this.current.jid, resumed });
     this.stableTimer = setTimeout(() => this.backoff.reset(), this.backoff.stableMs);
     this.stableTimer.unref();
-    const presence = buildPresence(this.lib!.xml, this.options.presence);
-    client.send(presence).catch((error: unknown) => this.warn(error));
+    this.keepalive.start();
+    const client = this.client;
+    if (!resumed && client && this.lib) {
+      client.send(buildPresence(this.lib.xml, this.options.presence)).catch((error: unknown) => this.warn(error));
+    }
+    // Written before the loss but never acknowledged: send again, ahead of what waited.
+    this.outbox.requeue(this.unacked);
+    this.unacked = [];
+    void this.flush();
   }
 
-  private onDisconnect(client: Client): void {
-    if (this.client !== client || this.stopped) return;
-    this.attemptFailed(client, this.lastError ?? new XmppError('connection-lost'));
-  }
-
-  /** Ends the attempt or session of this client (once) and decides what comes next. */
-  private attemptFailed(client: Client | undefined, cause: unknown): void {
-    if (client && this.client !== client) return;
-    if (this.stopped) return;
-    this.client = undefined;
+  /** Ends the current attempt or connection (once) and decides what comes next. */
+  private connectionFailed(cause: unknown): void {
+    const state = this.current.state;
+    if (this.stopped || (state !== 'connecting' && state !== 'online')) return;
     clearTimeout(this.attemptTimer);
     clearTimeout(this.stableTimer);
-    if (client) discard(client);
+    this.keepalive.stop();
     const error = classifyConnectionError(cause);
+    const client = this.client;
     if (isFatal(error)) {
+      this.client = undefined;
+      if (client) discard(client);
       this.setStatus({ state: 'failed', error });
+      this.dropEverything(error);
       return;
+    }
+    try {
+      client?.socket?.destroy?.();
+    } catch {
+      // already gone
     }
     const retryInMs = this.backoff.next();
     this.setStatus({ state: 'retrying', error, retryInMs, attempt: this.backoff.attempt });
-    this.retryTimer = setTimeout(() => this.connect(), retryInMs);
+    this.retryTimer = setTimeout(() => (this.client ? this.reconnect() : this.restartFromScratch()), retryInMs);
+  }
+
+  /** The first connect failed before a client existed (resolving the server, say): try it all again. */
+  private restartFromScratch(): void {
+    if (this.stopped) return;
+    this.setStatus({ state: 'connecting', attempt: this.backoff.attempt + 1 });
+    this.firstConnect().catch((error: unknown) => this.connectionFailed(error));
+  }
+
+  private async write(stanza: XmlElement): Promise<void> {
+    const client = this.client;
+    if (!client) throw new XmppError('not-connected');
+    await client.send(stanza);
+  }
+
+  /** Sends what waited, in order, while the connection stays up. */
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      this.outbox.expire();
+      while (this.online && this.outbox.size > 0) {
+        const entry = this.outbox.peek();
+        if (!entry) break;
+        try {
+          await this.write(entry.stanza);
+        } catch {
+          break; // the connection broke: the entry stays first in line for the next one
+        }
+        this.outbox.shift();
+        entry.settle?.resolve();
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private scheduleExpiry(): void {
+    if (this.expiryTimer) return;
+    this.expiryTimer = setInterval(() => {
+      this.outbox.expire();
+      if (this.outbox.size === 0) {
+        clearInterval(this.expiryTimer);
+        this.expiryTimer = undefined;
+      }
+    }, 1000);
+    this.expiryTimer.unref();
+  }
+
+  private dropEverything(error: XmppError): void {
+    const orphans = this.outbox.rejectAll(error) + this.unacked.length;
+    this.unacked = [];
+    if (orphans > 0) this.warn(new XmppError('not-connected', `${orphans} sent messages were never acknowledged by the server`));
+  }
+
+  private ping(timeoutMs: number): Promise<unknown> {
+    const client = this.client;
+    const lib = this.lib;
+    if (!client || !lib) return Promise.reject(new XmppError('not-connected'));
+    const iq = lib.xml('iq', { type: 'get', to: this.options.jid.domain }, lib.xml('ping', { xmlns: NS_PING }));
+    return client.iqCaller.request(iq, timeoutMs).catch((error: unknown) => {
+      // An error reply is still a reply: the server is there.
+      if (error instanceof Error && error.name === 'StanzaError') return undefined;
+      throw error;
+    });
   }
 
   private async close(timeoutMs: number): Promise<void> {
     clearTimeout(this.retryTimer);
     clearTimeout(this.stableTimer);
     clearTimeout(this.attemptTimer);
+    clearInterval(this.expiryTimer);
+    this.keepalive.stop();
     const client = this.client;
     this.client = undefined;
     if (client) {
@@ -229,6 +366,7 @@ export class Session {
       await Promise.race([goodbye, delay(timeoutMs)]);
       discard(client);
     }
+    this.dropEverything(new XmppError('not-connected', 'the connection was closed'));
     this.setStatus({ state: 'stopped' });
     this.events.removeAllListeners();
   }
@@ -250,6 +388,22 @@ function guardDataPath(client: Client): void {
       this.emit('error', error);
     }
   };
+}
+
+/** Direct TLS with this connection's trust settings, certificate checked against the XMPP domain. */
+function useTrustForDirectTls(client: Client, trust: TlsTrust, domain: string): void {
+  const original = client.socketParameters.bind(client);
+  client.socketParameters = (service: string) => {
+    const params = original(service);
+    return params ? { ...params, ...tlsOptions(trust, domain) } : params;
+  };
+  if (trust.mode !== 'pin') return;
+  client.on('connect', () => {
+    const tlsSocket = (client.socket as { socket?: unknown } | null)?.socket;
+    if (!tlsSocket) return;
+    const rejected = checkPeer(tlsSocket as TLSSocket, trust);
+    if (rejected) client.emit('error', rejected);
+  });
 }
 
 /** Drops a client for good: no listeners of ours, no socket, and a late error cannot crash. */

@@ -70,6 +70,12 @@ export interface Reconnect extends EventEmitter {
   stop(): void;
 }
 
+export interface StreamManagement extends EventEmitter {
+  enabled: boolean;
+  id: string;
+  outbound_q: unknown[];
+}
+
 export interface Client extends EventEmitter {
   status: string;
   jid: JidObject | null;
@@ -79,7 +85,14 @@ export interface Client extends EventEmitter {
   reconnect: Reconnect;
   iqCaller: IqCaller;
   iqCallee: IqCallee;
+  streamManagement: StreamManagement;
   start(): Promise<JidObject>;
+  connect(service: string): Promise<void>;
+  open(options: { domain: string; lang?: string }): Promise<unknown>;
+  restart(): Promise<unknown>;
+  socketParameters(service: string): Record<string, unknown> | undefined;
+  _attachSocket(socket: EventEmitter): void;
+  _detachSocket(): void;
   stop(): Promise<unknown>;
   disconnect(): Promise<unknown>;
   send(element: XmlElement): Promise<void>;

@@ -2,6 +2,7 @@
 import type { Node } from 'node-red';
 import type { StanzaHandler, StanzaKind } from '../core/dispatcher';
 import type { OutgoingMessage } from '../core/message-stanza';
+import type { SendOptions } from '../core/session';
 
 export interface XmppConnection {
   /** Adds a using node: it gets the connection's status from now on; the first one opens the connection. */
@@ -10,7 +11,8 @@ export interface XmppConnection {
   deregister(user: Node, removed: boolean): Promise<void>;
   /** Subscribes to incoming stanzas of one kind; returns the function that ends the subscription. */
   subscribe(kind: StanzaKind, handler: StanzaHandler): () => void;
-  sendMessage(message: OutgoingMessage): Promise<void>;
+  /** Resolves once written; waits in the outbox while offline unless `queue` is false. */
+  sendMessage(message: OutgoingMessage, options?: SendOptions): Promise<void>;
   /** How many stanza subscriptions are open (one per xmpp-in node, say): none may outlive its node. */
   readonly subscriptions: number;
   /** Our full JID (the bound one when connected). */

@@ -184,9 +184,13 @@ describe('messages through xmpp-in and xmpp-out', function () {
     assert.equal(caught.length, bad.length);
   });
 
-  it('xmpp-out reports "not connected" when the connection is down', async () => {
+  it('xmpp-out set to fail fast reports "not connected" at once when the connection is down', async () => {
     await helper.unload();
-    await helper.load(nodes, flow().map((n) => (n.id === 'cfg' ? { ...n, port: '1' } : n)), { cfg: { password: PASSWORD } });
+    await helper.load(
+      nodes,
+      flow().map((n) => (n.id === 'cfg' ? { ...n, port: '1' } : n.id === 'out' ? { ...n, failFast: true } : n)),
+      { cfg: { password: PASSWORD } },
+    );
     getNode('caught').on('input', (msg: NodeMessage) => caught.push(msg));
     const errorSeen = waitFor(getNode('caught'), 'input', (m: NodeMessage) => m);
     getNode('out').receive({ payload: 'x', to: 'alice@localhost' } as NodeMessage);

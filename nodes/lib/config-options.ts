@@ -1,0 +1,94 @@
+// The xmpp-config node's fields, read once into the session's options.
+import type { NodeDef } from 'node-red';
+import { XmppError } from '../core/errors';
+import { defaultResource, parseJid, type Jid } from '../core/jid';
+import type { KeepaliveOptions } from '../core/keepalive';
+import type { OutboxLimits } from '../core/outbox';
+import { isShow, type OwnPresence } from '../core/own-presence';
+import type { Security } from '../core/server-address';
+import type { SessionOptions } from '../core/session';
+import { readCa, normalizePin, type TlsTrust, type TrustMode } from '../core/tls-trust';
+
+export interface XmppConfigDef extends NodeDef {
+  jid: string;
+  host: string;
+  port: string;
+  security: string;
+  trust: string;
+  ca: string;
+  pin: string;
+  show: string;
+  status: string;
+  priority: string;
+  queueCount: string;
+  queueKB: string;
+  queueAge: string;
+  pingInterval: string;
+  pingTimeout: string;
+}
+
+const SECURITY: readonly string[] = ['starttls', 'tls', 'none'];
+const TRUST: readonly string[] = ['system', 'ca', 'pin', 'any'];
+
+/** A whole number from a text field within [min, max]; the fallback when empty or out of range. */
+function whole(text: string | undefined, fallback: number, min: number, max: number): number {
+  const value = Number(text);
+  return text !== undefined && text.trim() !== '' && Number.isInteger(value) && value >= min && value <= max ? value : fallback;
+}
+
+export function readJid(text: string): Jid {
+  const parsed = parseJid(text);
+  if (!parsed.local) throw new XmppError('invalid-jid', `"${text}" (an account needs user@domain)`);
+  return { ...parsed, resource: parsed.resource || defaultResource() };
+}
+
+export function readPresence(def: Pick<XmppConfigDef, 'show' | 'status' | 'priority'>): OwnPresence {
+  const priority = Number(def.priority);
+  return {
+    show: isShow(def.show) ? def.show : undefined,
+    status: def.status || undefined,
+    priority: def.priority !== '' && Number.isFinite(priority) ? priority : undefined,
+  };
+}
+
+export function readTrust(def: Pick<XmppConfigDef, 'trust' | 'ca' | 'pin'>): TlsTrust {
+  const mode = (TRUST.includes(def.trust) ? def.trust : 'system') as TrustMode;
+  if (mode === 'ca') {
+    if (!def.ca?.trim()) throw new XmppError('tls-untrusted', 'no CA certificate given');
+    return { mode, ca: readCa(def.ca) };
+  }
+  if (mode === 'pin') {
+    if (normalizePin(def.pin ?? '').length !== 64) throw new XmppError('tls-untrusted', 'the pin must be a SHA-256 fingerprint (64 hex digits)');
+    return { mode, pin: def.pin };
+  }
+  return { mode };
+}
+
+export function readOutbox(def: Partial<XmppConfigDef>): OutboxLimits {
+  return {
+    maxCount: whole(def.queueCount, 1000, 0, 1_000_000),
+    maxBytes: whole(def.queueKB, 10 * 1024, 0, 1024 * 1024) * 1024,
+    maxAgeMs: whole(def.queueAge, 600, 1, 7 * 24 * 3600) * 1000,
+  };
+}
+
+export function readKeepalive(def: Partial<XmppConfigDef>): KeepaliveOptions {
+  return {
+    intervalMs: whole(def.pingInterval, 60, 1, 3600) * 1000,
+    timeoutMs: whole(def.pingTimeout, 20, 1, 600) * 1000,
+  };
+}
+
+/** Everything but the password and the dispatcher; throws XmppError for a field that cannot work. */
+export function readSessionOptions(def: XmppConfigDef): Omit<SessionOptions, 'password' | 'dispatcher'> {
+  return {
+    jid: readJid(def.jid),
+    host: def.host?.trim() || undefined,
+    port: def.port?.trim() ? whole(def.port, 0, 1, 65535) || undefined : undefined,
+    security: (SECURITY.includes(def.security) ? def.security : 'starttls') as Security,
+    trust: readTrust(def),
+    presence: readPresence(def),
+    outbox: readOutbox(def),
+    keepalive: readKeepalive(def),
+  };
+}
