@@ -1,6 +1,7 @@
 // A real Prosody (Debian's package) on 127.0.0.1 with its own config, data, users and port,
 // started as a child process and stopped by PID.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,14 @@ export interface ProsodyOptions {
   iterations?: number;
   /** Enable the MUC component at conference.localhost. */
   muc?: boolean;
+  /** Keep messages for offline users (mod_offline). Off unless asked for. */
+  offline?: boolean;
+  /** A self-signed certificate for "localhost": STARTTLS on the c2s port and direct TLS on another. */
+  tls?: boolean;
+  /** With tls: refuse to go on without encryption (default false). */
+  requireEncryption?: boolean;
+  /** A fixed c2s port (default: a free one). */
+  port?: number;
 }
 
 export const DOMAIN = 'localhost';
@@ -67,14 +76,28 @@ export class Prosody {
   readonly dir: string;
   readonly port: number;
   readonly config: string;
+  /** With tls: the direct-TLS port, the certificate's PEM file and its SHA-256 fingerprint. */
+  readonly tlsPort: number;
+  readonly certFile: string;
+  readonly fingerprint256: string;
   private child: ChildProcess | undefined;
 
-  private constructor(dir: string, port: number, options: ProsodyOptions) {
+  private constructor(dir: string, port: number, tlsPort: number, options: ProsodyOptions) {
     this.dir = dir;
     this.port = port;
+    this.tlsPort = tlsPort;
     this.config = join(dir, 'prosody.cfg.lua');
     mkdirSync(join(dir, 'data'), { recursive: true });
     mkdirSync(join(dir, 'certs'), { recursive: true });
+    this.certFile = join(dir, 'certs', 'localhost.crt');
+    const keyFile = join(dir, 'certs', 'localhost.key');
+    this.fingerprint256 = '';
+    if (options.tls) {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-keyout', keyFile, '-out', this.certFile], { stdio: 'ignore' });
+      this.fingerprint256 = new X509Certificate(readFileSync(this.certFile)).fingerprint256;
+    }
+    const modules = ['roster', 'saslauth', 'disco', 'ping', 'smacks', 'admin_shell', 'posix', 'version', ...(options.offline ? ['offline'] : []), ...(options.tls ? ['tls'] : [])];
+    const disabled = ['s2s', ...(options.offline ? [] : ['offline']), ...(options.tls ? [] : ['tls'])];
     const lines = [
       'run_as_root = true',
       `pidfile = "${join(dir, 'prosody.pid')}"`,
@@ -85,12 +108,13 @@ export class Prosody {
       's2s_ports = { }',
       'http_ports = { }',
       'https_ports = { }',
-      'c2s_direct_tls_ports = { }',
+      options.tls ? `c2s_direct_tls_ports = { ${tlsPort} }` : 'c2s_direct_tls_ports = { }',
       'legacy_ssl_ports = { }',
       `certificates = "${join(dir, 'certs')}"`,
-      'modules_enabled = { "roster"; "saslauth"; "disco"; "ping"; "smacks"; "admin_shell"; "posix"; "version" }',
-      'modules_disabled = { "s2s"; "offline"; "tls" }',
-      'c2s_require_encryption = false',
+      `modules_enabled = { ${modules.map((m) => `"${m}"`).join('; ')} }`,
+      `modules_disabled = { ${disabled.map((m) => `"${m}"`).join('; ')} }`,
+      options.tls ? `ssl = { certificate = "${this.certFile}"; key = "${keyFile}" }` : '',
+      `c2s_require_encryption = ${options.requireEncryption ? 'true' : 'false'}`,
       'allow_unencrypted_plain_auth = true',
       'authentication = "internal_hashed"',
       'c2s_stanza_size_limit = 2 * 1024 * 1024',
@@ -105,7 +129,7 @@ export class Prosody {
   static async start(options: ProsodyOptions = {}): Promise<Prosody> {
     ensureProsody();
     const dir = mkdtempSync(join(tmpdir(), 'xmpp-flows-prosody-'));
-    const server = new Prosody(dir, await freePort(), options);
+    const server = new Prosody(dir, options.port ?? (await freePort()), options.tls ? await freePort() : 0, options);
     await server.launch();
     return server;
   }
@@ -135,7 +159,18 @@ export class Prosody {
     clearTimeout(timer);
   }
 
+  /** Freezes the process (SIGSTOP): sockets stay open, nothing is answered. */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** Lets a paused process go on (SIGCONT). */
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
+    this.resume();
     await this.kill('SIGTERM');
     rmSync(this.dir, { recursive: true, force: true });
   }
