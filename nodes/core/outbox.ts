@@ -41,13 +41,13 @@ export class Outbox {
     return this.totalBytes;
   }
 
-  /** Queues a stanza at the end; throws XmppError('outbox-full') when a limit would be passed. */
-  push(stanza: XmlElement, settle: Settle): void {
+  /** Queues a stanza at the end; when bounded, throws XmppError('outbox-full') rather than pass a limit. */
+  push(stanza: XmlElement, settle: Settle, bounded = true): void {
     const bytes = Buffer.byteLength(stanza.toString(), 'utf8');
-    if (this.entries.length + 1 > this.limits.maxCount) {
+    if (bounded && this.entries.length + 1 > this.limits.maxCount) {
       throw new XmppError('outbox-full', `${this.entries.length} messages waiting (limit ${this.limits.maxCount})`);
     }
-    if (this.totalBytes + bytes > this.limits.maxBytes) {
+    if (bounded && this.totalBytes + bytes > this.limits.maxBytes) {
       throw new XmppError('outbox-full', `${this.totalBytes + bytes} bytes waiting (limit ${this.limits.maxBytes})`);
     }
     this.entries.push({ stanza, bytes, queuedAt: this.now(), settle });

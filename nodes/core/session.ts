@@ -143,23 +143,27 @@ export class Session {
     return this.stopping;
   }
 
-  /** Sends now when online; otherwise waits in the outbox (bounded) unless told not to. */
+  /**
+   * Sends in order through one queue: written at once while online (resolving when written),
+   * otherwise waiting in the outbox within its limits, unless told not to wait.
+   */
   send(stanza: XmlElement, options: SendOptions = {}): Promise<void> {
     const state = this.current.state;
     if (state === 'failed' || state === 'stopped' || state === 'idle' || this.stopped) {
       return Promise.reject(this.current.error ?? new XmppError('not-connected'));
     }
-    if (this.online && this.outbox.size === 0 && !this.flushing && this.unacked.length === 0) {
-      return this.write(stanza);
-    }
     if (options.queue === false && !this.online) return Promise.reject(new XmppError('not-connected'));
     return new Promise((resolve, reject) => {
-      this.outbox.push(stanza, { resolve, reject });
-      this.scheduleExpiry();
+      // Limits are for waiting while offline; online, the queue only keeps writes in order.
+      this.outbox.push(stanza, { resolve, reject }, !this.online);
+      if (this.online) void this.flush();
+      else this.scheduleExpiry();
     });
   }
 
   sendMessage(message: OutgoingMessage, options: SendOptions = {}): Promise<void> {
+    // Synchronous once xmpp.js is loaded, so that a message is queued in the order it was given.
+    if (this.lib) return this.send(buildMessage(this.lib.xml, message), options);
     return this.loaded().then((lib) => this.send(buildMessage(lib.xml, message), options));
   }
 

@@ -12,6 +12,7 @@ interface Pair {
 
 export class TcpProxy {
   private readonly pairs = new Set<Pair>();
+  private readonly sockets = new Set<Socket>();
   private mode: ProxyMode = 'pass';
   /** Connections accepted so far (refused ones included). */
   accepted = 0;
@@ -70,11 +71,14 @@ export class TcpProxy {
 
   stop(): Promise<void> {
     this.cut();
+    for (const socket of this.sockets) socket.destroy();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
   private accept(client: Socket): void {
     this.accepted += 1;
+    this.sockets.add(client);
+    client.on('close', () => this.sockets.delete(client));
     client.on('error', () => undefined);
     if (this.mode === 'refuse') {
       client.destroy();
@@ -85,16 +89,20 @@ export class TcpProxy {
       return;
     }
     const server = connect(this.targetPort, '127.0.0.1');
+    this.sockets.add(server);
+    server.on('close', () => this.sockets.delete(server));
     server.on('error', () => client.destroy());
     const pair = { client, server };
     this.pairs.add(pair);
-    const end = (): void => {
+    // One side closing ends the other after what is in flight (a stream error, say) got through.
+    client.on('close', () => {
       this.pairs.delete(pair);
-      client.destroy();
-      server.destroy();
-    };
-    client.on('close', end);
-    server.on('close', end);
+      server.end();
+    });
+    server.on('close', () => {
+      this.pairs.delete(pair);
+      client.end();
+    });
     client.pipe(server);
     server.pipe(client);
   }
