@@ -1,7 +1,7 @@
 // Which certificates a connection trusts, decided per connection and never for the whole
 // process: the system's CAs (default), a CA of the user's, a pinned certificate, or anything.
 import { readFileSync } from 'node:fs';
-import type { ConnectionOptions, TLSSocket } from 'node:tls';
+import type { ConnectionOptions, PeerCertificate } from 'node:tls';
 import { XmppError } from './errors';
 
 export type TrustMode = 'system' | 'ca' | 'pin' | 'any';
@@ -46,12 +46,24 @@ export function tlsOptions(trust: TlsTrust, servername: string): ConnectionOptio
   }
 }
 
-/** After the handshake: the pinned fingerprint must match. Undefined when the peer is acceptable. */
-export function checkPeer(socket: TLSSocket, trust: TlsTrust): XmppError | undefined {
+/** What checkPeer needs of a TLS socket (a TLSSocket; a plain object in unit tests). */
+export interface PeerSocket {
+  getPeerCertificate(): PeerCertificate;
+  destroy(): unknown;
+}
+
+/**
+ * After the handshake: the pinned fingerprint must match. Undefined when the peer is acceptable.
+ * A refused socket is destroyed here and now: on direct TLS, xmpp.js goes on to open the stream
+ * and log in once its 'connect' listeners return, so reporting the error is not enough (seen
+ * against Prosody: "Authenticated as …" on a server whose certificate did not match the pin).
+ */
+export function checkPeer(socket: PeerSocket, trust: TlsTrust): XmppError | undefined {
   if (trust.mode !== 'pin') return undefined;
   const certificate = socket.getPeerCertificate();
   const actual = normalizePin(certificate?.fingerprint256 ?? '');
   if (actual === '' || actual !== normalizePin(trust.pin ?? '')) {
+    socket.destroy();
     return new XmppError('tls-untrusted', 'the certificate does not match the pinned fingerprint');
   }
   return undefined;
