@@ -37,14 +37,19 @@ export = function register(RED: NodeAPI): void {
       status = { state: 'failed', jid: def.jid, error: setupError };
     }
 
+    let warnedSinceOnline = false;
     function broadcast(next: SessionStatus): void {
-      const previous = status;
       status = next;
       const shown = statusFor(t, next);
       for (const user of Object.values(node.users)) user.status(shown);
       if (next.state === 'online') node.log(t('xmpp-config.log.online', { jid: next.jid }));
       if (next.state === 'failed' && next.error) node.error(reasonText(t, next.error));
-      if (next.state === 'retrying' && previous.state !== 'retrying' && next.error) node.warn(reasonText(t, next.error));
+      // Once per outage: the first failed attempt after being online (or the very first one).
+      if (next.state === 'online') warnedSinceOnline = false;
+      if (next.state === 'retrying' && next.error && !warnedSinceOnline) {
+        warnedSinceOnline = true;
+        node.warn(reasonText(t, next.error));
+      }
     }
 
     function open(): void {
@@ -83,6 +88,12 @@ export = function register(RED: NodeAPI): void {
 
     Object.defineProperty(node, 'jid', { get: () => (session ? session.jid : status.jid) });
     Object.defineProperty(node, 'subscriptions', { get: () => dispatcher.count() });
+
+    node.fail = (error: unknown) => {
+      const failure = new Error(node.describe(error));
+      if (error instanceof XmppError) Object.assign(failure, { code: error.code });
+      return failure;
+    };
 
     node.describe = (error: unknown) => {
       // Texts put the detail in brackets; without one, the brackets go too.

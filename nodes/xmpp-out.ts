@@ -36,12 +36,12 @@ export = function register(RED: NodeAPI): void {
       try {
         message = outgoingMessage(msg, defaults, connection.jid);
       } catch (error) {
-        done(new Error(connection.describe(error)));
+        done(connection.fail(error));
         return;
       }
       connection.sendMessage(message, { queue: !def.failFast }).then(
         () => done(),
-        (error: unknown) => done(new Error(connection.describe(error))),
+        (error: unknown) => done(connection.fail(error)),
       );
     });
     connection.register(node);

@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'no-recipient',
   'invalid-type',
   'invalid-payload',
+  'too-large',
   'outbox-full',
   'outbox-expired',
 ] as const;

@@ -34,6 +34,8 @@ export interface SessionOptions {
   backoff?: BackoffOptions;
   keepalive?: KeepaliveOptions;
   outbox?: OutboxLimits;
+  /** Largest stanza we send (Prosody refuses more than 256 KiB by default and drops the stream). */
+  maxStanzaBytes?: number;
   /** Longest wait for a login to complete before the attempt counts as failed. */
   connectTimeoutMs?: number;
 }
@@ -60,6 +62,9 @@ type StatusListener = (status: SessionStatus) => void;
 type WarningListener = (error: unknown) => void;
 
 const NS_PING = 'urn:xmpp:ping';
+const NS_SM = 'urn:xmpp:sm:3';
+const NS_STREAM = 'http://etherx.jabber.org/streams';
+export const DEFAULT_MAX_STANZA_BYTES = 256 * 1024;
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
@@ -85,6 +90,11 @@ export class Session {
   private flushing = false;
   /** Stanzas the server never acknowledged before a session it could not resume. */
   private unacked: OutboxEntry[] = [];
+  /** Whether the server offered stream management with its last features. */
+  private smOffered = false;
+  /** Set between 'online' and the server's answer to <enable/>: nothing of ours is sent before. */
+  private smPending: (() => void) | undefined;
+  private smTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SessionOptions) {
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
@@ -153,6 +163,12 @@ export class Session {
       return Promise.reject(this.current.error ?? new XmppError('not-connected'));
     }
     if (options.queue === false && !this.online) return Promise.reject(new XmppError('not-connected'));
+    const limit = this.options.maxStanzaBytes ?? DEFAULT_MAX_STANZA_BYTES;
+    const bytes = Buffer.byteLength(stanza.toString(), 'utf8');
+    if (bytes > limit) {
+      // Sent anyway, the server would end the stream, and stream management would send it again.
+      return Promise.reject(new XmppError('too-large', `${Math.ceil(bytes / 1024)} KiB, limit ${Math.floor(limit / 1024)} KiB`));
+    }
     return new Promise((resolve, reject) => {
       // Limits are for waiting while offline; online, the queue only keeps writes in order.
       this.outbox.push(stanza, { resolve, reject }, !this.online);
@@ -205,7 +221,11 @@ export class Session {
     installScram(client, this.saltedPasswords, (error) => this.connectionFailed(error));
     this.client = client;
     client.on('error', (error: unknown) => this.onClientError(error));
-    client.on('element', () => this.keepalive.touch());
+    client.on('element', (element: XmlElement) => {
+      this.keepalive.touch();
+      if (element.is('features', NS_STREAM) && element.getChild('bind')) this.smOffered = element.getChild('sm', NS_SM) !== undefined;
+      if (this.smPending && (element.is('enabled', NS_SM) || element.is('failed', NS_SM))) this.smSettled();
+    });
     client.on('stanza', (stanza: XmlElement) => this.dispatcher.dispatch(stanza));
     client.on('online', (bound: JidObject) => this.onOnline(bound, false));
     client.on('disconnect', () => this.connectionFailed(this.lastError ?? new XmppError('connection-lost')));
@@ -247,7 +267,27 @@ export class Session {
   private onOnline(bound: JidObject | null, resumed: boolean): void {
     if (this.current.state !== 'connecting' || this.stopped) return;
     clearTimeout(this.attemptTimer);
-    this.setStatus({ state: 'online', jid: bound ? bound.toString() : this.current.jid, resumed });
+    const jid = bound ? bound.toString() : this.current.jid;
+    if (resumed || !this.smOffered) {
+      this.goOnline(jid, resumed);
+      return;
+    }
+    // xmpp.js announces 'online' right after binding, before it enables stream management.
+    // Whatever we send before <enabled/> would be outside the server's count: wait for it.
+    this.smPending = () => this.goOnline(jid, false);
+    this.smTimer = setTimeout(() => this.smSettled(), 5000);
+  }
+
+  private smSettled(): void {
+    const pending = this.smPending;
+    this.smPending = undefined;
+    clearTimeout(this.smTimer);
+    pending?.();
+  }
+
+  private goOnline(jid: string, resumed: boolean): void {
+    if (this.current.state !== 'connecting' || this.stopped) return;
+    this.setStatus({ state: 'online', jid, resumed });
     this.stableTimer = setTimeout(() => this.backoff.reset(), this.backoff.stableMs);
     this.stableTimer.unref();
     this.keepalive.start();
@@ -266,6 +306,8 @@ export class Session {
     const state = this.current.state;
     if (this.stopped || (state !== 'connecting' && state !== 'online')) return;
     clearTimeout(this.attemptTimer);
+    clearTimeout(this.smTimer);
+    this.smPending = undefined;
     clearTimeout(this.stableTimer);
     this.keepalive.stop();
     const error = classifyConnectionError(cause);
@@ -277,11 +319,7 @@ export class Session {
       this.dropEverything(error);
       return;
     }
-    try {
-      client?.socket?.destroy?.();
-    } catch {
-      // already gone
-    }
+    if (client) destroySocket(client);
     const retryInMs = this.backoff.next();
     this.setStatus({ state: 'retrying', error, retryInMs, attempt: this.backoff.attempt });
     this.retryTimer = setTimeout(() => (this.client ? this.reconnect() : this.restartFromScratch()), retryInMs);
@@ -353,6 +391,7 @@ export class Session {
   }
 
   private async close(timeoutMs: number): Promise<void> {
+    clearTimeout(this.smTimer);
     clearTimeout(this.retryTimer);
     clearTimeout(this.stableTimer);
     clearTimeout(this.attemptTimer);
@@ -410,13 +449,24 @@ function useTrustForDirectTls(client: Client, trust: TlsTrust, domain: string): 
   });
 }
 
+/**
+ * Closes the client's socket at once. Over direct TLS, client.socket is xmpp.js's wrapper,
+ * which has no destroy(): the TLS socket inside it is the one to close, or an abandoned
+ * attempt would go on and log in by itself.
+ */
+function destroySocket(client: Client): void {
+  const socket = client.socket as (EventEmitter & { destroy?: () => void; socket?: { destroy?: () => void } | null }) | null;
+  try {
+    socket?.socket?.destroy?.();
+    socket?.destroy?.();
+  } catch {
+    // already gone
+  }
+}
+
 /** Drops a client for good: no listeners of ours, no socket, and a late error cannot crash. */
 function discard(client: Client): void {
   client.removeAllListeners();
   client.on('error', () => undefined);
-  try {
-    client.socket?.destroy?.();
-  } catch {
-    // already gone
-  }
+  destroySocket(client);
 }

@@ -25,6 +25,7 @@ export interface XmppConfigDef extends NodeDef {
   queueAge: string;
   pingInterval: string;
   pingTimeout: string;
+  maxStanzaKB: string;
 }
 
 const SECURITY: readonly string[] = ['starttls', 'tls', 'none'];
@@ -90,5 +91,6 @@ export function readSessionOptions(def: XmppConfigDef): Omit<SessionOptions, 'pa
     presence: readPresence(def),
     outbox: readOutbox(def),
     keepalive: readKeepalive(def),
+    maxStanzaBytes: whole(def.maxStanzaKB, 256, 1, 64 * 1024) * 1024,
   };
 }

@@ -17,8 +17,10 @@ export interface XmppConnection {
   readonly subscriptions: number;
   /** Our full JID (the bound one when connected). */
   readonly jid: string;
-  /** A localized, secret-free text for an error, for done(err) and the log. */
+  /** A localized, secret-free text for an error, for the log. */
   describe(error: unknown): string;
+  /** The Error for done(err): that text, and the error's name in `code` for flows to branch on. */
+  fail(error: unknown): Error;
 }
 
 /** The config node a using node points at; undefined when missing or of another type. */

@@ -59,6 +59,7 @@ export function payloadText(payload: unknown): string {
   if (payload === undefined || payload === null) throw new XmppError('invalid-payload', String(payload));
   if (typeof payload === 'number' || typeof payload === 'boolean' || typeof payload === 'bigint') return String(payload);
   if (Buffer.isBuffer(payload)) return payload.toString('utf8');
+  if (payload instanceof Date) return Number.isNaN(payload.getTime()) ? String(payload) : payload.toISOString();
   if (typeof payload === 'object') {
     try {
       return JSON.stringify(payload);

@@ -236,7 +236,10 @@ describe('staying connected', function () {
     const started = Date.now();
     assert.deepEqual(await Promise.all(outcomes), ['outbox-expired', 'outbox-expired', 'outbox-expired', 'outbox-full']);
     assert.ok(Date.now() - started < 3000);
+    // Back online before the end, or the server keeps the cut session resumable for minutes.
+    const mark = bot.statuses.length;
     proxy.setMode('pass');
+    await bot.until((s) => isOnline(s) && bot.statuses.indexOf(s) >= mark, 10_000, 'online again');
   });
 
   it('a session set to fail fast refuses at once while offline', async () => {
@@ -246,6 +249,8 @@ describe('staying connected', function () {
     proxy.cut();
     await bot.until(isRetrying);
     await assert.rejects(bot.session.sendMessage({ to: 'peer@localhost/peer', type: 'chat', body: 'now or never' }, { queue: false }), (e: unknown) => e instanceof XmppError && e.code === 'not-connected');
+    const mark = bot.statuses.length;
     proxy.setMode('pass');
+    await bot.until((s) => isOnline(s) && bot.statuses.indexOf(s) >= mark, 10_000, 'online again');
   });
 });
