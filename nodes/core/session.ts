@@ -65,6 +65,8 @@ const NS_PING = 'urn:xmpp:ping';
 const NS_SM = 'urn:xmpp:sm:3';
 const NS_STREAM = 'http://etherx.jabber.org/streams';
 export const DEFAULT_MAX_STANZA_BYTES = 256 * 1024;
+/** Stanzas sent between two requests for an acknowledgement (XEP-0198 <r/>). */
+const ACK_EVERY = 20;
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
@@ -95,6 +97,7 @@ export class Session {
   /** Set between 'online' and the server's answer to <enable/>: nothing of ours is sent before. */
   private smPending: (() => void) | undefined;
   private smTimer: NodeJS.Timeout | undefined;
+  private sentSinceAckRequest = 0;
 
   constructor(private readonly options: SessionOptions) {
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
@@ -354,10 +357,24 @@ export class Session {
         }
         this.outbox.shift();
         entry.settle?.resolve();
+        this.askForAckEvery(ACK_EVERY);
       }
     } finally {
       this.flushing = false;
     }
+  }
+
+  /**
+   * xmpp.js asks the server for an acknowledgement only once sending pauses, so during a long
+   * burst nothing is confirmed, and after a server crash the whole burst would be sent again.
+   * Asking every few stanzas keeps what may be sent twice small.
+   */
+  private askForAckEvery(count: number): void {
+    this.sentSinceAckRequest += 1;
+    const client = this.client;
+    if (this.sentSinceAckRequest < count || !client?.streamManagement.enabled || !this.lib) return;
+    this.sentSinceAckRequest = 0;
+    client.send(this.lib.xml('r', { xmlns: NS_SM })).catch(() => undefined);
   }
 
   private scheduleExpiry(): void {

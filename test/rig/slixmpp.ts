@@ -3,7 +3,8 @@ import { execFile, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const PYTHON = '/usr/bin/python3';
-const SCRIPT = join(__dirname, '..', '..', '..', 'test', 'rig', 'slix-peer.py');
+const RIG = join(__dirname, '..', '..', '..', 'test', 'rig');
+const SCRIPT = join(RIG, 'slix-peer.py');
 
 export function ensureSlixmpp(): void {
   try {
@@ -40,6 +41,21 @@ export function slixExchange(jid: string, password: string, port: number, to: st
       }
       const messages = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as SlixMessage);
       resolve({ code, messages });
+    });
+  });
+}
+
+/** Logs in as jid and returns the bodies of all messages received until `marker` (inclusive). */
+export function slixCollect(jid: string, password: string, port: number, marker: string, timeoutS = 60): Promise<{ code: number; bodies: string[] }> {
+  ensureSlixmpp();
+  return new Promise((resolve, reject) => {
+    execFile(PYTHON, [join(RIG, 'slix-collect.py'), jid, password, String(port), marker, String(timeoutS)], { timeout: (timeoutS + 10) * 1000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      if (code !== 0 && code !== 3) {
+        reject(new Error(`slixmpp collector failed (${code}): ${stderr}`));
+        return;
+      }
+      resolve({ code, bodies: stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as string) });
     });
   });
 }
