@@ -7,6 +7,7 @@ import type { TLSSocket } from 'node:tls';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 import { Dispatcher } from './dispatcher';
 import { XmppError, classifyConnectionError, isFatal } from './errors';
+import { guardDataPath } from './data-path-guard';
 import { formatJid, type Jid } from './jid';
 import { DEFAULT_KEEPALIVE, Keepalive, type KeepaliveOptions } from './keepalive';
 import { installScram, loginFunction } from './login';
@@ -219,7 +220,7 @@ export class Session {
     });
     client.reconnect.stop(); // we reconnect ourselves, with backoff and a stop on bad credentials
     guardDataPath(client);
-    if (security === 'tls') useTrustForDirectTls(client, trust, jid.domain);
+    if (security === 'tls') useTrustForDirectTls(client, trust, jid.domain, (error) => this.connectionFailed(error));
     applyStreamPolicy(client, { security, trust, domain: jid.domain, xml: lib.xml }, (error) => this.connectionFailed(error));
     installScram(client, this.saltedPasswords, (error) => this.connectionFailed(error));
     this.client = client;
@@ -235,7 +236,10 @@ export class Session {
     client.streamManagement.on('resumed', () => this.onOnline(client.jid, true));
     client.streamManagement.on('fail', (stanza: XmlElement) => this.unacked.push(this.outbox.resendEntry(stanza)));
     this.armAttemptTimer();
-    await client.start();
+    // Not client.start(): it waits for 'online' with a promise that, when the socket fails at the
+    // wrong moment, rejects with nobody listening. Our own listeners see every outcome.
+    await client.connect(client.options.service);
+    await client.open({ domain: jid.domain, lang: 'en' });
   }
 
   /** Connects the same client again, so the server can resume the session (XEP-0198). */
@@ -432,26 +436,8 @@ export class Session {
   }
 }
 
-/**
- * xmpp.js 0.14.0 runs the parser, and every 'element'/'stanza' listener, inside the socket's
- * data handler; it also crashes there when data arrives after the parser is gone (xmpp.js
- * issues #860, #1058). Whatever throws there becomes an 'error' event, never an uncaught
- * exception. Must run before the first connect, which binds _onData.
- */
-function guardDataPath(client: Client): void {
-  const original = client._onData;
-  client._onData = function guardedOnData(this: Client, data: Buffer): void {
-    if (!this.parser) return;
-    try {
-      original.call(this, data);
-    } catch (error) {
-      this.emit('error', error);
-    }
-  };
-}
-
 /** Direct TLS with this connection's trust settings, certificate checked against the XMPP domain. */
-function useTrustForDirectTls(client: Client, trust: TlsTrust, domain: string): void {
+function useTrustForDirectTls(client: Client, trust: TlsTrust, domain: string, fail: (error: XmppError) => void): void {
   const original = client.socketParameters.bind(client);
   client.socketParameters = (service: string) => {
     const params = original(service);
@@ -462,7 +448,7 @@ function useTrustForDirectTls(client: Client, trust: TlsTrust, domain: string): 
     const tlsSocket = (client.socket as { socket?: unknown } | null)?.socket;
     if (!tlsSocket) return;
     const rejected = checkPeer(tlsSocket as TLSSocket, trust);
-    if (rejected) client.emit('error', rejected);
+    if (rejected) fail(rejected);
   });
 }
 
