@@ -43,7 +43,10 @@ export = function register(RED: NodeAPI): void {
       const shown = statusFor(t, next);
       for (const user of Object.values(node.users)) user.status(shown);
       if (next.state === 'online') node.log(t('xmpp-config.log.online', { jid: next.jid }));
-      if (next.state === 'failed' && next.error) node.error(reasonText(t, next.error));
+      // With a msg, Node-RED hands a config node's error to the Catch nodes of its users' flows.
+      if (next.state === 'failed' && next.error) {
+        node.error(reasonText(t, next.error), { topic: next.jid, payload: { state: next.state, code: next.error.code, detail: next.error.detail } });
+      }
       // Once per outage: the first failed attempt after being online (or the very first one).
       if (next.state === 'online') warnedSinceOnline = false;
       if (next.state === 'retrying' && next.error && !warnedSinceOnline) {

