@@ -152,7 +152,7 @@ export class Session {
    * Sends unavailable presence and closes the stream. Always resolves, within timeoutMs even
    * when the server does not answer.
    */
-  stop(timeoutMs = 2000): Promise<void> {
+  stop(timeoutMs = 1500): Promise<void> {
     this.stopping ??= this.close(timeoutMs);
     return this.stopping;
   }

@@ -201,7 +201,7 @@ describe('staying connected', function () {
     const ms = Date.now() - started;
     prosody.resume();
     console.log(`      close with a frozen server took ${ms} ms`);
-    assert.ok(ms < 2300, `${ms} ms`);
+    assert.ok(ms < 2000, `${ms} ms`);
   });
 
   it('messages sent while disconnected wait in the outbox and go out in order after reconnecting', async () => {
