@@ -4,6 +4,9 @@ import { Dispatcher, type StanzaHandler, type StanzaKind } from './core/dispatch
 import { XmppError } from './core/errors';
 import { formatJid } from './core/jid';
 import type { OutgoingMessage } from './core/message-stanza';
+import { EventEmitter } from 'node:events';
+import { Contacts, SUBSCRIPTION_POLICIES, type SubscriptionPolicy } from './core/contacts';
+import { buildPresenceStanza } from './core/presence-stanza';
 import { Session, type SendOptions, type SessionStatus } from './core/session';
 import { readSessionOptions, type XmppConfigDef } from './lib/config-options';
 import type { XmppConnection } from './lib/connection';
@@ -22,8 +25,13 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     node.users = {};
+    const policy: SubscriptionPolicy = (SUBSCRIPTION_POLICIES as readonly string[]).includes(def.subscriptions) ? (def.subscriptions as SubscriptionPolicy) : 'flow';
     const dispatcher = new Dispatcher((error) => node.warn(node.describe(error)));
     let session: Session | undefined;
+    let contacts: Contacts | undefined;
+    // Outlives sessions: users listen here, each session's contacts feed it.
+    const hub = new EventEmitter();
+    hub.setMaxListeners(0);
     let options: ReturnType<typeof readSessionOptions> | undefined;
     let setupError: XmppError | undefined;
     let status: SessionStatus;
@@ -58,6 +66,9 @@ export = function register(RED: NodeAPI): void {
     function open(): void {
       if (session || !options) return;
       session = new Session({ ...options, password: node.credentials.password ?? '', dispatcher });
+      contacts = new Contacts(session, policy);
+      contacts.on('presence', (contact, presence) => hub.emit('presence', contact, presence));
+      contacts.on('subscription', (presence) => hub.emit('subscription', presence));
       session.onStatus(broadcast);
       session.onWarning((error) => node.debug(node.describe(error)));
       session.start();
@@ -66,6 +77,8 @@ export = function register(RED: NodeAPI): void {
     async function close(): Promise<void> {
       const closing = session;
       session = undefined;
+      contacts?.close();
+      contacts = undefined;
       if (closing) await closing.stop();
     }
 
@@ -88,6 +101,41 @@ export = function register(RED: NodeAPI): void {
 
     node.sendMessage = (message: OutgoingMessage, sendOptions?: SendOptions) =>
       session ? session.sendMessage(message, sendOptions) : Promise.reject(setupError ?? new XmppError('not-connected'));
+
+    const live = (): { session: Session; contacts: Contacts } => {
+      if (!session || !contacts) throw setupError ?? new XmppError('not-connected');
+      return { session, contacts };
+    };
+    const attempt = <T>(action: () => Promise<T>): Promise<T> => {
+      try {
+        return action();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+    node.setPresence = (presence) => attempt(() => live().session.setPresence(presence));
+    node.sendPresence = (presence) =>
+      attempt(() => {
+        const { session: current } = live();
+        if (!current.xml) throw new XmppError('not-connected');
+        return current.send(buildPresenceStanza(current.xml, presence));
+      });
+    node.presenceOf = (jid) => (contacts ? contacts.presenceOf(jid) : { jid, available: false, best: undefined, resources: [] });
+    node.seesPresenceOf = (jid) => contacts?.seesPresenceOf(jid) ?? false;
+    node.onPresence = (listener) => {
+      hub.on('presence', listener);
+      return () => hub.off('presence', listener);
+    };
+    node.onSubscription = (listener) => {
+      hub.on('subscription', listener);
+      return () => hub.off('subscription', listener);
+    };
+    node.askSubscription = (jid) => attempt(() => live().contacts.subscribe(jid));
+    node.cancelSubscription = (jid) => attempt(() => live().contacts.unsubscribe(jid));
+    node.approveSubscription = (jid) => attempt(() => live().contacts.approve(jid));
+    node.denySubscription = (jid) => attempt(() => live().contacts.deny(jid));
+    node.addToRoster = (jid, name) => attempt(() => live().contacts.addToRoster(jid, name));
+    node.removeFromRoster = (jid) => attempt(() => live().contacts.removeFromRoster(jid));
 
     Object.defineProperty(node, 'jid', { get: () => (session ? session.jid : status.jid) });
     Object.defineProperty(node, 'subscriptions', { get: () => dispatcher.count() });

@@ -1,5 +1,7 @@
 // xmpp-in: one msg per incoming chat, normal or headline message.
-import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import type { IncomingPresence } from './core/presence-stanza';
+import { presenceMsg } from './lib/presence-msg';
 import { bareOf, parseJid, formatJid } from './core/jid';
 import { readMessage } from './core/message-stanza';
 import type { XmlElement } from './core/xmpp-lib';
@@ -14,6 +16,8 @@ interface XmppInDef extends NodeDef {
   msgType: string;
   /** Also emit messages without a body (chat states, receipts). */
   bodiless: boolean;
+  /** A second output for presence: availability changes and subscription stanzas. */
+  presence: boolean;
 }
 
 const TYPES = new Set(['chat', 'normal', 'headline']);
@@ -52,19 +56,34 @@ export = function register(RED: NodeAPI): void {
     const fromMatches = senderFilter(def.from ?? '');
     const wantedType = TYPES.has(def.msgType) ? def.msgType : 'any';
 
-    const unsubscribe = connection.subscribe('message', (stanza: XmlElement) => {
-      const message = readMessage(stanza);
-      if (!TYPES.has(message.type)) return;
-      if (wantedType !== 'any' && message.type !== wantedType) return;
-      if (message.body === undefined && !def.bodiless) return;
-      const msg = incomingMsg(message, connection.jid);
-      if (!fromMatches(msg.from)) return;
-      node.send(msg);
-    });
+    const withPresence = def.presence === true;
+    // With a presence output, messages go to output 1 and presence to output 2.
+    const toOutput = (msg: NodeMessage, output: 0 | 1): void => node.send(withPresence ? (output === 0 ? [msg, null] : [null, msg]) : msg);
+    const subscriptions = [
+      connection.subscribe('message', (stanza: XmlElement) => {
+        const message = readMessage(stanza);
+        if (!TYPES.has(message.type)) return;
+        if (wantedType !== 'any' && message.type !== wantedType) return;
+        if (message.body === undefined && !def.bodiless) return;
+        const msg = incomingMsg(message, connection.jid);
+        if (!fromMatches(msg.from)) return;
+        toOutput(msg, 0);
+      }),
+    ];
+    if (withPresence) {
+      const emitPresence = (presence: IncomingPresence): void => {
+        const msg = presenceMsg(presence, connection.jid);
+        if (fromMatches(msg.from)) toOutput(msg, 1);
+      };
+      subscriptions.push(
+        connection.onPresence((_contact, presence) => emitPresence(presence)),
+        connection.onSubscription(emitPresence),
+      );
+    }
     connection.register(node);
 
     node.on('close', (removed: boolean, done: () => void) => {
-      unsubscribe();
+      for (const unsubscribe of subscriptions) unsubscribe();
       connection.deregister(node, removed).then(done, done);
     });
   }

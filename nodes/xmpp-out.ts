@@ -1,8 +1,10 @@
-// xmpp-out: sends msg.payload as a message; done() once written, done(err) when it cannot be.
+// xmpp-out: sends msg.payload as a message, or our presence, a subscription answer or a roster
+// change; done() once written, done(err) when it cannot be.
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { isMessageType, type MessageType } from './core/message-stanza';
 import { connectionOf } from './lib/connection';
 import { outgoingMessage } from './lib/message-msg';
+import { presenceAction, runPresenceAction } from './lib/presence-msg';
 
 interface XmppOutDef extends NodeDef {
   server: string;
@@ -32,14 +34,16 @@ export = function register(RED: NodeAPI): void {
     };
 
     node.on('input', (msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
-      let message;
+      let sent: Promise<void>;
       try {
-        message = outgoingMessage(msg, defaults, connection.jid);
+        // msg.presence, msg.subscription or msg.roster make it a presence action, else a message.
+        const action = presenceAction(msg, defaults.to);
+        sent = action ? runPresenceAction(connection, action) : connection.sendMessage(outgoingMessage(msg, defaults, connection.jid), { queue: !def.failFast });
       } catch (error) {
         done(connection.fail(error));
         return;
       }
-      connection.sendMessage(message, { queue: !def.failFast }).then(
+      sent.then(
         () => done(),
         (error: unknown) => done(connection.fail(error)),
       );

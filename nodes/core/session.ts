@@ -60,6 +60,10 @@ export interface SendOptions {
 }
 
 type StatusListener = (status: SessionStatus) => void;
+
+/** What an IQ handler returns: a child for the result, true for an empty result, an <error/>, or undefined for service-unavailable. */
+export type IqAnswer = XmlElement | true | undefined;
+export type IqHandler = (stanza: XmlElement, child: XmlElement) => IqAnswer | Promise<IqAnswer>;
 type WarningListener = (error: unknown) => void;
 
 const NS_PING = 'urn:xmpp:ping';
@@ -99,6 +103,10 @@ export class Session {
   private smPending: (() => void) | undefined;
   private smTimer: NodeJS.Timeout | undefined;
   private sentSinceAckRequest = 0;
+  private readonly iqHandlers = new Map<string, IqHandler>();
+  private readonly iqRegistered = new Set<string>();
+  /** The presence we announce: the configured one until a flow sets another; 'unavailable' sends none. */
+  private ownPresence: OwnPresence | 'unavailable';
 
   constructor(private readonly options: SessionOptions) {
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
@@ -110,6 +118,69 @@ export class Session {
       () => this.connectionFailed(new XmppError('connection-timeout', 'no answer to a ping')),
     );
     this.current = { state: 'idle', jid: formatJid(options.jid) };
+    this.ownPresence = options.presence;
+  }
+
+  /** Called after every login: `resumed` when the server resumed the previous session. */
+  onLogin(listener: (resumed: boolean) => void): () => void {
+    this.events.on('login', listener);
+    return () => this.events.off('login', listener);
+  }
+
+  /**
+   * Answers incoming IQ get/set stanzas whose child is `name` in `ns`. One handler per kind;
+   * the returned function removes it (the query is then answered service-unavailable).
+   */
+  handleIq(type: 'get' | 'set', ns: string, name: string, handler: IqHandler): () => void {
+    const key = `${type} ${ns} ${name}`;
+    this.iqHandlers.set(key, handler);
+    if (this.client) this.registerIq(this.client, type, ns, name);
+    return () => {
+      if (this.iqHandlers.get(key) === handler) this.iqHandlers.delete(key);
+    };
+  }
+
+  /** Sends an IQ and waits for its answer (rejects with the error condition, or on timeout). */
+  async request(iq: XmlElement, timeoutMs = 15_000): Promise<XmlElement> {
+    const client = this.client;
+    if (!client || !this.online) throw new XmppError('not-connected');
+    return client.iqCaller.request(iq, timeoutMs);
+  }
+
+  /** Our presence from now on, sent at once when online and again after every new login. */
+  setPresence(presence: OwnPresence | 'unavailable'): Promise<void> {
+    this.ownPresence = presence;
+    if (!this.online || !this.lib) return Promise.resolve();
+    return this.send(presence === 'unavailable' ? buildUnavailable(this.lib.xml) : buildPresence(this.lib.xml, presence));
+  }
+
+  get presence(): OwnPresence | 'unavailable' {
+    return this.ownPresence;
+  }
+
+  /** The xml() factory, once xmpp.js is loaded (always by the time the session is online). */
+  get xml(): XmppLib['xml'] | undefined {
+    return this.lib?.xml;
+  }
+
+  private registerIq(client: Client, type: 'get' | 'set', ns: string, name: string): void {
+    const key = `${type} ${ns} ${name}`;
+    if (this.iqRegistered.has(key)) return;
+    this.iqRegistered.add(key);
+    // xmpp.js cannot unregister a handler: this one looks ours up on every call.
+    const route = async (ctx: { stanza: XmlElement; element: XmlElement }): Promise<XmlElement | object | undefined> => {
+      const handler = this.iqHandlers.get(key);
+      if (!handler) return undefined;
+      try {
+        const answer = await handler(ctx.stanza, ctx.element);
+        return answer === true ? {} : answer;
+      } catch (error) {
+        this.warn(error);
+        return this.lib?.xml('error', { type: 'cancel' }, this.lib.xml('internal-server-error', { xmlns: 'urn:ietf:params:xml:ns:xmpp-stanzas' }));
+      }
+    };
+    if (type === 'get') client.iqCallee.get(ns, name, route as never);
+    else client.iqCallee.set(ns, name, route as never);
   }
 
   get status(): SessionStatus {
@@ -227,6 +298,10 @@ export class Session {
     applyStreamPolicy(client, { security, trust, domain: jid.domain, xml: lib.xml }, (error) => this.connectionFailed(error));
     installScram(client, this.saltedPasswords, (error) => this.connectionFailed(error));
     this.client = client;
+    for (const key of this.iqHandlers.keys()) {
+      const [type, ns, name] = key.split(' ') as ['get' | 'set', string, string];
+      this.registerIq(client, type, ns, name);
+    }
     client.on('error', (error: unknown) => this.onClientError(error));
     client.on('element', (element: XmlElement) => {
       this.keepalive.touch();
@@ -303,9 +378,10 @@ export class Session {
     this.stableTimer.unref();
     this.keepalive.start();
     const client = this.client;
-    if (!resumed && client && this.lib) {
-      client.send(buildPresence(this.lib.xml, this.options.presence)).catch((error: unknown) => this.warn(error));
+    if (!resumed && client && this.lib && this.ownPresence !== 'unavailable') {
+      client.send(buildPresence(this.lib.xml, this.ownPresence)).catch((error: unknown) => this.warn(error));
     }
+    this.events.emit('login', resumed);
     // Written before the loss but never acknowledged: send again, ahead of what waited.
     this.outbox.requeue(this.unacked);
     this.unacked = [];

@@ -26,6 +26,7 @@ export interface XmppConfigDef extends NodeDef {
   pingInterval: string;
   pingTimeout: string;
   maxStanzaKB: string;
+  subscriptions: string;
 }
 
 const SECURITY: readonly string[] = ['starttls', 'tls', 'none'];

@@ -3,6 +3,9 @@ import type { Node } from 'node-red';
 import type { StanzaHandler, StanzaKind } from '../core/dispatcher';
 import type { OutgoingMessage } from '../core/message-stanza';
 import type { SendOptions } from '../core/session';
+import type { ContactPresence } from '../core/presence-tracker';
+import type { IncomingPresence, OutgoingPresence } from '../core/presence-stanza';
+import type { OwnPresence } from '../core/own-presence';
 
 export interface XmppConnection {
   /** Adds a using node: it gets the connection's status from now on; the first one opens the connection. */
@@ -15,6 +18,28 @@ export interface XmppConnection {
   sendMessage(message: OutgoingMessage, options?: SendOptions): Promise<void>;
   /** How many stanza subscriptions are open (one per xmpp-in node, say): none may outlive its node. */
   readonly subscriptions: number;
+  /** Our presence for everyone subscribed to it; kept and sent again after every new login. */
+  setPresence(presence: OwnPresence | 'unavailable'): Promise<void>;
+  /** A presence stanza of our own: directed presence, or a subscription answer. */
+  sendPresence(presence: OutgoingPresence): Promise<void>;
+  /** A contact's availability as last reported (nobody online when unknown). */
+  presenceOf(jid: string): ContactPresence;
+  /** Whether we receive this contact's presence (our subscription to it is approved). */
+  seesPresenceOf(jid: string): boolean;
+  /** Listens to contacts' availability changes; returns the function that stops it. */
+  onPresence(listener: (contact: ContactPresence, presence: IncomingPresence) => void): () => void;
+  /** Listens to subscription stanzas left to the flow by the subscription policy. */
+  onSubscription(listener: (presence: IncomingPresence) => void): () => void;
+  /** Asks for the contact's presence (presence type subscribe). */
+  askSubscription(jid: string): Promise<void>;
+  /** Stops receiving the contact's presence (unsubscribe). */
+  cancelSubscription(jid: string): Promise<void>;
+  /** Lets the contact see our presence (subscribed). */
+  approveSubscription(jid: string): Promise<void>;
+  /** Refuses or revokes the contact's view of our presence (unsubscribed). */
+  denySubscription(jid: string): Promise<void>;
+  addToRoster(jid: string, name?: string): Promise<void>;
+  removeFromRoster(jid: string): Promise<void>;
   /** Our full JID (the bound one when connected). */
   readonly jid: string;
   /** A localized, secret-free text for an error, for the log. */
