@@ -138,7 +138,7 @@ export = function register(RED: NodeAPI): void {
     node.removeFromRoster = (jid) => attempt(() => live().contacts.removeFromRoster(jid));
 
     Object.defineProperty(node, 'jid', { get: () => (session ? session.jid : status.jid) });
-    Object.defineProperty(node, 'subscriptions', { get: () => dispatcher.count() });
+    Object.defineProperty(node, 'subscriptions', { get: () => dispatcher.count() + hub.listenerCount('presence') + hub.listenerCount('subscription') });
 
     node.fail = (error: unknown) => {
       const failure = new Error(node.describe(error));

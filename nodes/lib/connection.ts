@@ -16,7 +16,7 @@ export interface XmppConnection {
   subscribe(kind: StanzaKind, handler: StanzaHandler): () => void;
   /** Resolves once written; waits in the outbox while offline unless `queue` is false. */
   sendMessage(message: OutgoingMessage, options?: SendOptions): Promise<void>;
-  /** How many stanza subscriptions are open (one per xmpp-in node, say): none may outlive its node. */
+  /** How many stanza and presence subscriptions are open: none may outlive the node that made it. */
   readonly subscriptions: number;
   /** Our presence for everyone subscribed to it; kept and sent again after every new login. */
   setPresence(presence: OwnPresence | 'unavailable'): Promise<void>;
