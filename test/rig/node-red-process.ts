@@ -47,6 +47,8 @@ export interface NodeRedOptions {
   nodeRed?: string;
   /** Called with each chunk Node-RED writes to stdout or stderr. */
   onOutput?: (text: string) => void;
+  /** Node-RED's contextStorage setting, e.g. { default: { module: 'localfilesystem' } }; none (memory only) when not given. */
+  contextStorage?: Record<string, unknown>;
 }
 
 let packed: Promise<string> | undefined;
@@ -99,8 +101,9 @@ export async function installPackage(userDir: string, tarball: string): Promise<
   });
 }
 
-function settingsFile(options: { port: number; userDir: string; logLevel: LogLevel; credentialSecret: string }): string {
+function settingsFile(options: { port: number; userDir: string; logLevel: LogLevel; credentialSecret: string; contextStorage?: Record<string, unknown> }): string {
   const settings = {
+    ...(options.contextStorage ? { contextStorage: options.contextStorage } : {}),
     uiHost: '127.0.0.1',
     uiPort: options.port,
     userDir: options.userDir,
@@ -170,6 +173,7 @@ export class NodeRedProcess {
         userDir,
         logLevel: options.logLevel ?? 'info',
         credentialSecret: options.credentialSecret ?? randomBytes(24).toString('hex'),
+        contextStorage: options.contextStorage,
       }),
     );
     const redJs = options.nodeRed ? join(userDir, 'node_modules', 'node-red', 'red.js') : join(REPO_ROOT, 'node_modules', 'node-red', 'red.js');
