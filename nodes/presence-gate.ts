@@ -105,7 +105,9 @@ export = function register(RED: NodeAPI): void {
       status: {
         value: (status: NodeStatus | string): void => {
           connectionStatus = typeof status === 'string' ? { text: status } : status;
+          const wasOnline = online;
           online = connectionStatus.fill === 'green';
+          if (online && !wasOnline) revisitHeld();
           render();
         },
       },
@@ -163,6 +165,16 @@ export = function register(RED: NodeAPI): void {
       }
     };
 
+    /** After (re)connecting: ask again for recipients whose subscription request could not be sent, release the present. */
+    function revisitHeld(): void {
+      if (!ready) return;
+      for (const recipient of queue.recipients()) {
+        const reason = reasonFor(recipient);
+        if (reason === undefined) release(recipient);
+        else if (reason === 'not-subscribed') askOnce(recipient);
+      }
+    }
+
     // ---- input
     const handle = (msg: NodeMessageInFlow, done: Done): void => {
       let recipient: string;
@@ -215,7 +227,7 @@ export = function register(RED: NodeAPI): void {
       else queue.restore(value);
       ready = true;
       scheduleExpiry();
-      for (const recipient of queue.recipients()) if (reasonFor(recipient) === undefined) release(recipient);
+      if (online) revisitHeld();
       for (const run of waiting.splice(0)) run();
       render();
     });

@@ -7,6 +7,10 @@ import { Prosody } from '../rig/prosody';
 import { configNode, getNode, helper, lastStatus, nodes, startServer, stopServer, type FlowNode } from '../rig/red';
 import { SlixPresence } from '../rig/slix-presence';
 import type { XmppConnection } from '../../nodes/lib/connection';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NodeRedProcess, type FlowNode as ProcessFlowNode } from '../rig/node-red-process';
 
 const BOT = 'gatebot@localhost';
 type Msg = NodeMessage & { gate?: { reason: string; recipient: string }; error?: { message: string }; to?: string };
@@ -192,5 +196,87 @@ describe('presence-gate', function () {
     assert.match(String((await arrived('caught', old, 'expired'))?.error?.message), /presence-gate\.error\.hold-expired$/);
     assert.ok(!seen.caught?.some((m) => kept.includes(String(m._msgid))), 'the first two are still held');
     assert.deepEqual(seen.present, []);
+  });
+});
+
+describe('presence-gate across a Node-RED restart', function () {
+  this.timeout(60_000);
+  let prosody: Prosody;
+  let red: NodeRedProcess | undefined;
+  let peer: SlixPresence | undefined;
+  const userDir = mkdtempSync(join(tmpdir(), 'xmpp-flows-gate-'));
+  const contextStorage = { default: { module: 'localfilesystem', config: { flushInterval: 1 } } };
+  const credentialSecret = 'gate-restart-secret';
+
+  before(async () => {
+    prosody = await Prosody.start({ iterations: 100 });
+    await prosody.register('restartbot', 'bot-pw');
+  });
+
+  after(async () => {
+    await peer?.stop();
+    await red?.stop();
+    await prosody?.stop();
+    rmSync(userDir, { recursive: true, force: true });
+  });
+
+  function flow(kim: string): ProcessFlowNode[] {
+    const inject = (id: string, payload: string): ProcessFlowNode => ({
+      id, type: 'inject', z: 'f1', props: [{ p: 'payload' }], payload, payloadType: 'str', repeat: '', crontab: '', once: false, topic: '', wires: [['ghold']],
+    });
+    return [
+      { id: 'f1', type: 'tab', label: 'gate' },
+      { id: 'cfg', type: 'xmpp-config', jid: 'restartbot@localhost/gate', host: '127.0.0.1', port: String(prosody.port), security: 'none', show: '', status: '', priority: '0', credentials: { password: 'bot-pw' } },
+      inject('warm', 'warm-up'),
+      inject('keep', 'kept over the restart'),
+      { id: 'ghold', type: 'presence-gate', z: 'f1', server: 'cfg', to: kim, mode: 'hold', blockDnd: true, blockAway: false, blockXa: false, holdCount: '100', holdAge: '3600', store: '', wires: [['out']] },
+      { id: 'out', type: 'xmpp-out', z: 'f1', server: 'cfg', to: kim, msgType: 'chat', subject: '', failFast: true, wires: [] },
+      // The bot's view of kim's presence, in Node-RED's log.
+      { id: 'watch', type: 'xmpp-in', z: 'f1', server: 'cfg', from: kim, msgType: 'any', bodiless: false, presence: true, wires: [[], ['log']] },
+      { id: 'log', type: 'debug', z: 'f1', active: true, tosidebar: false, console: true, tostatus: false, complete: 'payload', targetType: 'msg', wires: [] },
+    ];
+  }
+
+  const inject = async (id: string): Promise<void> => {
+    const response = await red?.fetch(`/inject/${id}`, { method: 'POST' });
+    assert.equal(response?.status, 200, `inject ${id}`);
+  };
+  const heldInContext = async (): Promise<number> => {
+    const response = await red?.get('/context/node/ghold?store=default');
+    const body = (await response?.json()) as Record<string, Record<string, { msg?: string }>>;
+    const held = body.default?.held?.msg;
+    if (!held) return 0;
+    return Object.values(JSON.parse(held) as Record<string, unknown[]>).reduce((n, list) => n + list.length, 0);
+  };
+
+  it('delivers a held message exactly once after Node-RED restarts with a persistent context store', async () => {
+    const kim = await prosody.register('kim', 'kim-pw');
+    peer = await SlixPresence.start(kim, 'kim-pw', prosody.port);
+    red = await NodeRedProcess.start({ userDir, contextStorage, credentialSecret, logLevel: 'info' });
+    await red.deploy(flow(kim));
+
+    // Warm-up: the gate asks for kim's presence, holds the msg until it arrives, then sends it.
+    // The deploy answers before the flow has started: until then the inject endpoint says 404.
+    await eventually(async () => (await red?.fetch('/inject/warm', { method: 'POST' }))?.status, (s) => s === 200, 15_000, 'the flow to run');
+    await peer.waitFor((e) => e.event === 'message' && e.body === 'warm-up', 15_000, 'the warm-up message');
+
+    // kim goes away entirely; once the bot has seen it, a msg for kim is held.
+    const logged = red.log().length;
+    await peer.command('unavailable');
+    await red.waitForLog(/available: (\x1b\[\d+m)?false/, 10_000, logged);
+    await inject('keep');
+    await eventually(heldInContext, (n) => n === 1, 5_000, 'one held msg in the context');
+
+    // A clean stop flushes the context store; the same userDir starts again.
+    await red.stop();
+    red = await NodeRedProcess.start({ userDir, contextStorage, credentialSecret, logLevel: 'info' });
+    assert.equal(await heldInContext(), 1, 'still held after the restart');
+
+    await peer.command('available');
+    await peer.waitFor((e) => e.event === 'message' && e.body === 'kept over the restart', 15_000, 'the held message after the restart');
+    await eventually(heldInContext, (n) => n === 0, 5_000, 'nothing held any more');
+    // A watch window: a second delivery of the same msg would arrive within this time.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.deepEqual(peer.bodies, ['warm-up', 'kept over the restart']);
   });
 });
