@@ -5,6 +5,7 @@ import { XmppError } from './core/errors';
 import { formatJid } from './core/jid';
 import type { OutgoingMessage } from './core/message-stanza';
 import { EventEmitter } from 'node:events';
+import { Rooms } from './core/muc';
 import { Contacts, SUBSCRIPTION_POLICIES, type SubscriptionPolicy } from './core/contacts';
 import { buildPresenceStanza } from './core/presence-stanza';
 import { Session, type SendOptions, type SessionStatus } from './core/session';
@@ -29,6 +30,7 @@ export = function register(RED: NodeAPI): void {
     const dispatcher = new Dispatcher((error) => node.warn(node.describe(error)));
     let session: Session | undefined;
     let contacts: Contacts | undefined;
+    let rooms: Rooms | undefined;
     // Outlives sessions: users listen here, each session's contacts feed it.
     const hub = new EventEmitter();
     hub.setMaxListeners(0);
@@ -67,6 +69,7 @@ export = function register(RED: NodeAPI): void {
       if (session || !options) return;
       session = new Session({ ...options, password: node.credentials.password ?? '', dispatcher });
       contacts = new Contacts(session, policy);
+      rooms = new Rooms(session, (error) => node.debug(node.describe(error)));
       contacts.on('presence', (contact, presence) => hub.emit('presence', contact, presence));
       contacts.on('subscription', (presence) => hub.emit('subscription', presence));
       session.onStatus(broadcast);
@@ -79,6 +82,7 @@ export = function register(RED: NodeAPI): void {
       session = undefined;
       contacts?.close();
       contacts = undefined;
+      rooms = undefined;
       if (closing) await closing.stop();
     }
 
@@ -120,6 +124,11 @@ export = function register(RED: NodeAPI): void {
         if (!current.xml) throw new XmppError('not-connected');
         return current.send(buildPresenceStanza(current.xml, presence));
       });
+    node.joinRoom = (roomOptions) => {
+      if (!rooms) throw setupError ?? new XmppError('not-connected');
+      return rooms.join(roomOptions);
+    };
+    node.roomNamed = (jid) => rooms?.get(jid);
     node.presenceOf = (jid) => (contacts ? contacts.presenceOf(jid) : { jid, available: false, best: undefined, resources: [] });
     node.seesPresenceOf = (jid) => contacts?.seesPresenceOf(jid) ?? false;
     node.onPresence = (listener) => {

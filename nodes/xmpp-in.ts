@@ -7,8 +7,10 @@ import { readMessage } from './core/message-stanza';
 import type { XmlElement } from './core/xmpp-lib';
 import { connectionOf } from './lib/connection';
 import { incomingMsg } from './lib/message-msg';
+import type { RoomMembership } from './core/muc';
+import { roomMsg, roomOptions, type RoomFields } from './lib/room-msg';
 
-interface XmppInDef extends NodeDef {
+interface XmppInDef extends NodeDef, RoomFields {
   server: string;
   /** Only messages from this JID (bare: any of its resources); empty for anyone. */
   from: string;
@@ -44,7 +46,7 @@ function safeFull(text: string): string {
 }
 
 export = function register(RED: NodeAPI): void {
-  function XmppIn(this: Node, def: XmppInDef): void {
+  function XmppIn(this: Node<{ roomPassword?: string }>, def: XmppInDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const connection = connectionOf((id) => RED.nodes.getNode(id), def.server);
@@ -59,8 +61,17 @@ export = function register(RED: NodeAPI): void {
     const withPresence = def.presence === true;
     // With a presence output, messages go to output 1 and presence to output 2.
     const toOutput = (msg: NodeMessage, output: 0 | 1): void => node.send(withPresence ? (output === 0 ? [msg, null] : [null, msg]) : msg);
-    const subscriptions = [
-      connection.subscribe('message', (stanza: XmlElement) => {
+    let room: ReturnType<typeof roomOptions>;
+    try {
+      room = roomOptions(def, node.credentials?.roomPassword, connection.jid);
+    } catch (error) {
+      node.status({ fill: 'red', shape: 'ring', text: RED._('xmpp-in.status.invalid-room') });
+      node.error(`${RED._('xmpp-in.error.invalid-room')}: ${connection.describe(error)}`);
+      return;
+    }
+    const subscriptions: (() => void)[] = [];
+    if (!room) {
+      subscriptions.push(connection.subscribe('message', (stanza: XmlElement) => {
         const message = readMessage(stanza);
         if (!TYPES.has(message.type)) return;
         if (wantedType !== 'any' && message.type !== wantedType) return;
@@ -68,8 +79,8 @@ export = function register(RED: NodeAPI): void {
         const msg = incomingMsg(message, connection.jid);
         if (!fromMatches(msg.from)) return;
         toOutput(msg, 0);
-      }),
-    ];
+      }));
+    }
     if (withPresence) {
       const emitPresence = (presence: IncomingPresence): void => {
         const msg = presenceMsg(presence, connection.jid);
@@ -82,11 +93,48 @@ export = function register(RED: NodeAPI): void {
     }
     connection.register(node);
 
+    // With a room: its group-chat messages and private messages from its occupants, nothing else.
+    let membership: RoomMembership | undefined;
+    if (room) {
+      try {
+        membership = connection.joinRoom(room);
+      } catch (error) {
+        node.error(connection.describe(error));
+      }
+    }
+    if (membership) {
+      const joined = membership.room;
+      subscriptions.push(
+        joined.onRoomMessage((received) => {
+          const { body, subject, type } = received.message;
+          if (body === undefined && !(type === 'groupchat' && subject !== undefined) && !def.bodiless) return;
+          const msg = roomMsg(received, connection.jid);
+          if (fromMatches(msg.from)) toOutput(msg, 0);
+        }),
+        joined.onEvent((event) => {
+          if (event.state === 'joined') {
+            node.status({ fill: 'green', shape: 'dot', text: RED._('xmpp-in.status.joined', { room: joined.room, nick: event.nick }) });
+            if (event.renamedFrom) node.warn(RED._('xmpp-in.warning.renamed', { room: joined.room, nick: event.nick, wanted: event.renamedFrom }));
+          } else if (event.state === 'failed') {
+            node.status({ fill: 'red', shape: 'ring', text: RED._('xmpp-in.status.room-failed', { room: joined.room }) });
+            node.error(RED._('xmpp-in.error.room-refused', { room: joined.room, detail: event.error?.detail ?? '' }));
+          }
+        }),
+      );
+      if (joined.state === 'joined') node.status({ fill: 'green', shape: 'dot', text: RED._('xmpp-in.status.joined', { room: joined.room, nick: joined.nick }) });
+    }
+
     node.on('close', (removed: boolean, done: () => void) => {
       for (const unsubscribe of subscriptions) unsubscribe();
-      connection.deregister(node, removed).then(done, done);
+      const leaving = membership ? membership.release() : Promise.resolve();
+      leaving.then(
+        () => connection.deregister(node, removed),
+        () => connection.deregister(node, removed),
+      ).then(done, done);
     });
   }
 
-  RED.nodes.registerType('xmpp-in', XmppIn);
+  RED.nodes.registerType('xmpp-in', XmppIn as unknown as Parameters<NodeAPI['nodes']['registerType']>[1], {
+    credentials: { roomPassword: { type: 'password' } },
+  });
 };

@@ -5,8 +5,10 @@ import { isMessageType, type MessageType } from './core/message-stanza';
 import { connectionOf } from './lib/connection';
 import { outgoingMessage } from './lib/message-msg';
 import { presenceAction, runPresenceAction } from './lib/presence-msg';
+import { RoomError, type Room, type RoomMembership } from './core/muc';
+import { ROOM_JOIN_WAIT_MS, roomMessage, roomOptions, roomTarget, type RoomFields } from './lib/room-msg';
 
-interface XmppOutDef extends NodeDef {
+interface XmppOutDef extends NodeDef, RoomFields {
   server: string;
   to: string;
   msgType: string;
@@ -16,7 +18,7 @@ interface XmppOutDef extends NodeDef {
 }
 
 export = function register(RED: NodeAPI): void {
-  function XmppOut(this: Node, def: XmppOutDef): void {
+  function XmppOut(this: Node<{ roomPassword?: string }>, def: XmppOutDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const connection = connectionOf((id) => RED.nodes.getNode(id), def.server);
@@ -33,27 +35,83 @@ export = function register(RED: NodeAPI): void {
       subject: def.subject ?? '',
     };
 
+    let room: ReturnType<typeof roomOptions>;
+    let roomProblem: Error | undefined;
+    try {
+      room = roomOptions(def, node.credentials?.roomPassword, connection.jid);
+    } catch (error) {
+      roomProblem = new Error(`${RED._('xmpp-out.error.invalid-room')}: ${connection.describe(error)}`);
+      node.status({ fill: 'red', shape: 'ring', text: RED._('xmpp-out.status.invalid-room') });
+    }
+
+    /** A room's failure as the Error for done(err), with its code for flows to branch on. */
+    const fail = (error: unknown, to = ''): Error => {
+      if (!(error instanceof RoomError)) return connection.fail(error);
+      return Object.assign(new Error(RED._(`xmpp-out.error.${error.code}`, { room: to, detail: error.detail })), { code: error.code });
+    };
+
+    /** Waits until we are in the room (when some node of this connection joins it), then sends. */
+    const sendToRoom = async (to: string, msg: NodeMessageInFlow): Promise<void> => {
+      const message = roomMessage(msg, to);
+      const joined: Room | undefined = membership?.room.room === to ? membership.room : connection.roomNamed(to);
+      if (joined && joined.state !== 'joined') {
+        if (def.failFast) throw new RoomError('room-timeout', to);
+        await joined.whenJoined(ROOM_JOIN_WAIT_MS);
+      }
+      await connection.sendMessage(message, { queue: !def.failFast });
+    };
+
     node.on('input', (msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
       let sent: Promise<void>;
+      let target: string | undefined;
       try {
+        if (roomProblem) throw roomProblem;
         // msg.presence, msg.subscription or msg.roster make it a presence action, else a message.
         const action = presenceAction(msg, defaults.to);
-        sent = action ? runPresenceAction(connection, action) : connection.sendMessage(outgoingMessage(msg, defaults, connection.jid), { queue: !def.failFast });
+        target = action ? undefined : roomTarget(msg, room?.room, connection.jid);
+        if (action) sent = runPresenceAction(connection, action);
+        else if (target) sent = sendToRoom(target, msg);
+        else sent = connection.sendMessage(outgoingMessage(msg, defaults, connection.jid), { queue: !def.failFast });
       } catch (error) {
-        done(connection.fail(error));
+        done(fail(error, target));
         return;
       }
       sent.then(
         () => done(),
-        (error: unknown) => done(connection.fail(error)),
+        (error: unknown) => done(fail(error, target)),
       );
     });
     connection.register(node);
 
+    let membership: RoomMembership | undefined;
+    if (room) {
+      try {
+        membership = connection.joinRoom(room);
+      } catch (error) {
+        node.error(connection.describe(error));
+      }
+    }
+    const stopWatching = membership?.room.onEvent((event) => {
+      if (event.state === 'joined') {
+        node.status({ fill: 'green', shape: 'dot', text: RED._('xmpp-out.status.joined', { room: room?.room ?? '', nick: event.nick }) });
+        if (event.renamedFrom) node.warn(RED._('xmpp-out.warning.renamed', { room: room?.room ?? '', nick: event.nick, wanted: event.renamedFrom }));
+      } else if (event.state === 'failed') {
+        node.status({ fill: 'red', shape: 'ring', text: RED._('xmpp-out.status.room-failed', { room: room?.room ?? '' }) });
+        node.error(RED._('xmpp-out.error.room-refused', { room: room?.room ?? '', detail: event.error?.detail ?? '' }));
+      }
+    });
+
     node.on('close', (removed: boolean, done: () => void) => {
-      connection.deregister(node, removed).then(done, done);
+      stopWatching?.();
+      const leaving = membership ? membership.release() : Promise.resolve();
+      leaving.then(
+        () => connection.deregister(node, removed),
+        () => connection.deregister(node, removed),
+      ).then(done, done);
     });
   }
 
-  RED.nodes.registerType('xmpp-out', XmppOut);
+  RED.nodes.registerType('xmpp-out', XmppOut as unknown as Parameters<NodeAPI['nodes']['registerType']>[1], {
+    credentials: { roomPassword: { type: 'password' } },
+  });
 };

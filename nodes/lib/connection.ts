@@ -6,6 +6,7 @@ import type { SendOptions } from '../core/session';
 import type { ContactPresence } from '../core/presence-tracker';
 import type { IncomingPresence, OutgoingPresence } from '../core/presence-stanza';
 import type { OwnPresence } from '../core/own-presence';
+import type { Room, RoomMembership, RoomOptions } from '../core/muc';
 
 export interface XmppConnection {
   /** Adds a using node: it gets the connection's status from now on; the first one opens the connection. */
@@ -40,6 +41,10 @@ export interface XmppConnection {
   denySubscription(jid: string): Promise<void>;
   addToRoster(jid: string, name?: string): Promise<void>;
   removeFromRoster(jid: string): Promise<void>;
+  /** Enters a group-chat room, or shares the join another node made; throws when there is no session. */
+  joinRoom(options: RoomOptions): RoomMembership;
+  /** The room some node of this connection has joined (or is joining), if any. */
+  roomNamed(jid: string): Room | undefined;
   /** Our full JID (the bound one when connected). */
   readonly jid: string;
   /** A localized, secret-free text for an error, for the log. */
