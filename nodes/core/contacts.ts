@@ -12,6 +12,8 @@ import type { Session } from './session';
  * contacts already in the roster and passes the others on; 'everyone' approves all and asks
  * back (a balanced subscription); 'deny' refuses all.
  */
+const NS_MUC_USER = 'http://jabber.org/protocol/muc#user';
+
 export type SubscriptionPolicy = 'flow' | 'roster' | 'everyone' | 'deny';
 export const SUBSCRIPTION_POLICIES: readonly SubscriptionPolicy[] = ['flow', 'roster', 'everyone', 'deny'];
 
@@ -116,6 +118,8 @@ export class Contacts extends EventEmitter<ContactsEvents> {
   }
 
   private onPresence(presence: IncomingPresence): void {
+    // Room occupants are not contacts: their presence belongs to the room (muc.ts).
+    if (presence.stanza.getChild('x', NS_MUC_USER)) return;
     if (presence.type === 'available' || presence.type === 'unavailable') {
       const contact = this.tracker.update(presence);
       if (contact) this.emit('presence', contact, presence);

@@ -41,6 +41,22 @@ export async function eventually<T>(check: () => Promise<T> | T, ok: (value: T) 
   return last;
 }
 
+function waitForStreamManagement(client: Client, timeoutMs = 3000): Promise<void> {
+  if (client.streamManagement.enabled) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, timeoutMs);
+    function onNonza(element: XmlElement): void {
+      if (element.is('enabled', 'urn:xmpp:sm:3') || element.is('failed', 'urn:xmpp:sm:3')) done();
+    }
+    function done(): void {
+      clearTimeout(timer);
+      client.off('nonza', onNonza);
+      resolve();
+    }
+    client.on('nonza', onNonza);
+  });
+}
+
 export class Peer extends EventEmitter {
   readonly received: XmlElement[] = [];
   private constructor(
@@ -70,6 +86,9 @@ export class Peer extends EventEmitter {
       peer.emit(stanza.name, stanza);
     });
     await client.start();
+    // xmpp.js announces 'online' before stream management is enabled; a presence sent then is
+    // counted differently by Prosody, which ends the stream a few stanzas later. Wait for it.
+    await waitForStreamManagement(client);
     if (options.presence !== false) await client.send(lib.xml('presence', {}));
     return peer;
   }
