@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import type { XmlElement } from '../../nodes/core/xmpp-lib';
 import { eventually, Peer } from '../rig/peer';
 import { Prosody } from '../rig/prosody';
-import { echoBotFlow, NodeRedProcess, type EchoBotAccount } from '../rig/node-red-process';
+import { declaredNodeTypes, echoBotFlow, NodeRedProcess, type EchoBotAccount } from '../rig/node-red-process';
 
 const MODULE = 'node-red-contrib-xmpp-flows';
-const TYPES = ['xmpp-config', 'xmpp-in', 'xmpp-out'];
+const TYPES = declaredNodeTypes();
 
 interface NodeSetInfo {
   id: string;

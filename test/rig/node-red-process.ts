@@ -338,3 +338,9 @@ export function echoBotFlow(account: EchoBotAccount, name?: string): FlowNode[] 
     return { ...node };
   });
 }
+
+/** The node types the package declares (package.json "node-red"."nodes"), sorted. */
+export function declaredNodeTypes(): string[] {
+  const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } };
+  return Object.keys(manifest['node-red'].nodes).sort();
+}
