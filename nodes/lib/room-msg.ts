@@ -4,7 +4,7 @@ import { XmppError } from '../core/errors';
 import { bareOf, formatJid, parseJid } from '../core/jid';
 import type { OutgoingMessage } from '../core/message-stanza';
 import type { RoomMessage, RoomOptions } from '../core/muc';
-import { payloadText, type IncomingMsg, type MessageMeta } from './message-msg';
+import { incomingMsg, payloadText, type IncomingMsg, type MessageMeta } from './message-msg';
 
 /** How long a message to a room waits for the join before done(err). */
 export const ROOM_JOIN_WAIT_MS = 20_000;
@@ -47,18 +47,15 @@ export function roomOptions(fields: RoomFields, password: string | undefined, ow
 /** The msg xmpp-in sends for a room message. */
 export function roomMsg(received: RoomMessage, ownJid: string): RoomMsg {
   const { message } = received;
+  const base = incomingMsg(message, ownJid);
   return {
+    ...base,
+    // A subject change has no body: its payload is the new subject.
     payload: message.body ?? (received.private ? '' : (message.subject ?? '')),
     topic: received.room,
     from: message.from,
-    to: message.to || ownJid,
     xmpp: {
-      type: message.type,
-      id: message.id,
-      thread: message.thread,
-      subject: message.subject,
-      lang: message.lang,
-      stanza: message.stanza,
+      ...base.xmpp,
       room: received.room,
       nick: received.nick,
       private: received.private,

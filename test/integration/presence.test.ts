@@ -87,15 +87,22 @@ describe('presence', function () {
     await stopServer();
   });
 
-  it('a slixmpp contact subscribed to the bot sees its presence with the status text, and unavailable when the flows stop', async () => {
+  it('a slixmpp contact subscribed to the bot sees its presence with the status text, again after a server restart, and unavailable when the flows stop', async () => {
     await load('everyone');
     const contact = await account('slix');
     const watcher = await SlixWatcher.start(`${contact.jid}/watch`, contact.password, prosody.port, BOT, true);
     watchers.push(watcher);
     const seen = await watcher.next((p) => p.from === `${BOT}/home` && p.type === 'available' && p.status === 'up 192.0.2.1');
     assert.equal(seen.status, 'up 192.0.2.1');
+    // After the server restarts, the new login announces the configured presence again.
+    await prosody.kill('SIGTERM');
+    await prosody.launch();
+    await eventually(() => prosody.sessionCount(BOT), (n) => n === 1, 15_000, 'the bot back');
+    const again = await SlixWatcher.start(`${contact.jid}/again`, contact.password, prosody.port, BOT, false);
+    watchers.push(again);
+    await again.next((p) => p.from === `${BOT}/home` && p.type === 'available' && p.status === 'up 192.0.2.1');
     await helper._redNodes.stopFlows();
-    await watcher.next((p) => p.from === `${BOT}/home` && p.type === 'unavailable');
+    await again.next((p) => p.from === `${BOT}/home` && p.type === 'unavailable');
   });
 
   it('a flow sets the presence (the dial-up server: its address while up, unavailable when down), and it outlives a reconnect', async () => {
