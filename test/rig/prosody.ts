@@ -27,6 +27,12 @@ export interface ProsodyOptions {
 
 export const DOMAIN = 'localhost';
 
+// Every server this process started; whatever happens to the tests, none outlives the process.
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** Installs Prosody with apt-get when missing and we are root; otherwise says what to install. */
 export function ensureProsody(): void {
   if (existsSync('/usr/bin/prosody') && existsSync('/usr/bin/prosodyctl')) return;
@@ -144,7 +150,9 @@ export class Prosody {
   async launch(): Promise<void> {
     const child = spawn('prosody', ['--config', this.config, '-F'], { stdio: 'ignore' });
     this.child = child;
+    running.add(child);
     child.on('exit', () => {
+      running.delete(child);
       if (this.child === child) this.child = undefined;
     });
     await waitForPort(this.port, 10_000);
