@@ -53,6 +53,12 @@ export interface NodeRedOptions {
 
 let packed: Promise<string> | undefined;
 
+// Every Node-RED this process started; none outlives it, whatever happens to the tests.
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /**
  * Packs the package once per process (the build has already run, so npm's `prepare` is not
  * run again) and returns the tarball's path. The tarball's folder goes away when the process exits.
@@ -181,6 +187,8 @@ export class NodeRedProcess {
       cwd: userDir,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    running.add(child);
+    child.once('exit', () => running.delete(child));
     const red = new NodeRedProcess(child, port, userDir, ownsUserDir, options.onOutput);
     try {
       await red.waitForLog(/Started flows/, options.readyTimeoutMs ?? 30_000);
