@@ -9,7 +9,13 @@ import { Rooms } from './core/muc';
 import { Contacts, SUBSCRIPTION_POLICIES, type SubscriptionPolicy } from './core/contacts';
 import { buildPresenceStanza } from './core/presence-stanza';
 import { Session, type SendOptions, type SessionStatus } from './core/session';
-import { readSessionOptions, type XmppConfigDef } from './lib/config-options';
+import { readDiscoItems, readIdentity, readSessionOptions, type XmppConfigDef } from './lib/config-options';
+import { SelfDescription } from './core/self-description';
+import { queryInfo, queryItems, queryVersion, walkItems } from './core/disco-client';
+import { type as osType, release as osRelease } from 'node:os';
+
+// The package's own name and version, for software-version answers (XEP-0092).
+const PACKAGE = require('../../package.json') as { name: string; version: string };
 import type { XmppConnection } from './lib/connection';
 import { reasonText, statusFor, type Translate } from './lib/status-text';
 
@@ -30,6 +36,12 @@ export = function register(RED: NodeAPI): void {
     const dispatcher = new Dispatcher((error) => node.warn(node.describe(error)));
     let session: Session | undefined;
     let contacts: Contacts | undefined;
+    let detachDescription: (() => void) | undefined;
+    const description = new SelfDescription(readIdentity(def), readDiscoItems(def.discoItems), {
+      name: PACKAGE.name,
+      version: PACKAGE.version,
+      os: def.revealOs ? `${osType()} ${osRelease()}` : undefined,
+    });
     let rooms: Rooms | undefined;
     // Outlives sessions: users listen here, each session's contacts feed it.
     const hub = new EventEmitter();
@@ -69,6 +81,7 @@ export = function register(RED: NodeAPI): void {
       if (session || !options) return;
       session = new Session({ ...options, password: node.credentials.password ?? '', dispatcher });
       contacts = new Contacts(session, policy);
+      detachDescription = description.attach(session);
       rooms = new Rooms(session, (error) => node.debug(node.describe(error)));
       contacts.on('presence', (contact, presence) => hub.emit('presence', contact, presence));
       contacts.on('subscription', (presence) => hub.emit('subscription', presence));
@@ -82,6 +95,8 @@ export = function register(RED: NodeAPI): void {
       session = undefined;
       contacts?.close();
       contacts = undefined;
+      detachDescription?.();
+      detachDescription = undefined;
       rooms = undefined;
       if (closing) await closing.stop();
     }
@@ -129,6 +144,12 @@ export = function register(RED: NodeAPI): void {
       return rooms.join(roomOptions);
     };
     node.roomNamed = (jid) => rooms?.get(jid);
+    node.discoInfo = (jid, discoNode, timeoutMs) => attempt(() => queryInfo(live().session, jid, discoNode, timeoutMs));
+    node.discoItems = (jid, discoNode, timeoutMs) => attempt(() => queryItems(live().session, jid, discoNode, timeoutMs));
+    node.discoWalk = (jid, discoNode, depth, timeoutMs) => attempt(() => walkItems(live().session, jid, discoNode, depth, timeoutMs));
+    node.softwareVersion = (jid, timeoutMs) => attempt(() => queryVersion(live().session, jid, timeoutMs));
+    node.addFeature = (feature) => description.addFeature(feature);
+    node.answerDiscoNode = (discoNode, answerer) => description.answerNode(discoNode, answerer);
     node.presenceOf = (jid) => (contacts ? contacts.presenceOf(jid) : { jid, available: false, best: undefined, resources: [] });
     node.seesPresenceOf = (jid) => contacts?.seesPresenceOf(jid) ?? false;
     node.onPresence = (listener) => {
@@ -151,7 +172,8 @@ export = function register(RED: NodeAPI): void {
 
     node.fail = (error: unknown) => {
       const failure = new Error(node.describe(error));
-      if (error instanceof XmppError) Object.assign(failure, { code: error.code });
+      // A refusal from the other side is named by its condition (item-not-found, …).
+      if (error instanceof XmppError) Object.assign(failure, { code: error.condition ?? error.code });
       return failure;
     };
 

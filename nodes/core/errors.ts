@@ -20,6 +20,9 @@ export const ERROR_CODES = [
   'too-large',
   'outbox-full',
   'outbox-expired',
+  // asking others
+  'timeout',
+  'stanza-error',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -28,12 +31,15 @@ export class XmppError extends Error {
   readonly code: ErrorCode;
   /** Extra words for the user (never secrets): a JID, a server's condition, a system error code. */
   readonly detail: string;
+  /** For 'stanza-error': the RFC 6120 condition the other side answered (item-not-found, …). */
+  readonly condition: string | undefined;
 
-  constructor(code: ErrorCode, detail = '') {
+  constructor(code: ErrorCode, detail = '', condition?: string) {
     super(detail ? `${code}: ${detail}` : code);
     this.name = 'XmppError';
     this.code = code;
     this.detail = detail;
+    this.condition = condition;
   }
 }
 

@@ -8,7 +8,7 @@ import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 import { Dispatcher } from './dispatcher';
 import { XmppError, classifyConnectionError, isFatal } from './errors';
 import { guardDataPath } from './data-path-guard';
-import { formatJid, type Jid } from './jid';
+import { bareOf, formatJid, parseJid, type Jid } from './jid';
 import { DEFAULT_KEEPALIVE, Keepalive, type KeepaliveOptions } from './keepalive';
 import { installScram, loginFunction } from './login';
 import { buildMessage, type OutgoingMessage } from './message-stanza';
@@ -105,6 +105,8 @@ export class Session {
   private sentSinceAckRequest = 0;
   private readonly iqHandlers = new Map<string, IqHandler>();
   private readonly iqRegistered = new Set<string>();
+  private readonly presenceDecorators = new Set<() => XmlElement[]>();
+  private nextIqId = 0;
   /** The presence we announce: the configured one until a flow sets another; 'unavailable' sends none. */
   private ownPresence: OwnPresence | 'unavailable';
 
@@ -140,18 +142,61 @@ export class Session {
     };
   }
 
-  /** Sends an IQ and waits for its answer (rejects with the error condition, or on timeout). */
-  async request(iq: XmlElement, timeoutMs = 15_000): Promise<XmlElement> {
+  /**
+   * Sends an IQ and waits for its answer. Only an answer from the entity asked counts (xmpp.js
+   * matches answers by id alone); rejects with XmppError 'stanza-error' (its condition in
+   * `condition`) or 'timeout'.
+   */
+  request(iq: XmlElement, timeoutMs = 15_000): Promise<XmlElement> {
     const client = this.client;
-    if (!client || !this.online) throw new XmppError('not-connected');
-    return client.iqCaller.request(iq, timeoutMs);
+    if (!client || !this.online) return Promise.reject(new XmppError('not-connected'));
+    const id = iq.attrs.id ?? `q${(this.nextIqId += 1).toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+    iq.attrs.id = id;
+    const asked = iq.attrs.to;
+    const own = this.current.jid;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => finish(new XmppError('timeout', `no answer from ${asked ?? 'the server'} within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+      const unsubscribe = this.dispatcher.subscribe('iq', (answer) => {
+        const type = answer.attrs.type;
+        if (answer.attrs.id !== id || (type !== 'result' && type !== 'error')) return;
+        if (!answeredBy(answer.attrs.from, asked, own)) return; // someone else using our id: ignored
+        if (type === 'result') finish(undefined, answer);
+        else finish(stanzaError(answer));
+      });
+      const finish = (error?: XmppError, answer?: XmlElement): void => {
+        clearTimeout(timer);
+        unsubscribe();
+        if (error) reject(error);
+        else if (answer) resolve(answer);
+      };
+      client.send(iq).catch((error: unknown) => finish(classifyConnectionError(error)));
+    });
+  }
+
+  /** Adds elements to every presence we broadcast (entity capabilities, say); returns the remover. */
+  decoratePresence(decorate: () => XmlElement[]): () => void {
+    this.presenceDecorators.add(decorate);
+    return () => {
+      this.presenceDecorators.delete(decorate);
+    };
+  }
+
+  /** Sends our current presence again (when what decorates it changed). */
+  refreshPresence(): void {
+    if (this.online && this.ownPresence !== 'unavailable') void this.setPresence(this.ownPresence).catch((error: unknown) => this.warn(error));
+  }
+
+  private broadcastPresence(presence: OwnPresence): XmlElement {
+    const stanza = buildPresence(this.lib!.xml, presence);
+    for (const decorate of this.presenceDecorators) stanza.append(...decorate());
+    return stanza;
   }
 
   /** Our presence from now on, sent at once when online and again after every new login. */
   setPresence(presence: OwnPresence | 'unavailable'): Promise<void> {
     this.ownPresence = presence;
     if (!this.online || !this.lib) return Promise.resolve();
-    return this.send(presence === 'unavailable' ? buildUnavailable(this.lib.xml) : buildPresence(this.lib.xml, presence));
+    return this.send(presence === 'unavailable' ? buildUnavailable(this.lib.xml) : this.broadcastPresence(presence));
   }
 
   get presence(): OwnPresence | 'unavailable' {
@@ -379,7 +424,7 @@ export class Session {
     this.keepalive.start();
     const client = this.client;
     if (!resumed && client && this.lib && this.ownPresence !== 'unavailable') {
-      client.send(buildPresence(this.lib.xml, this.ownPresence)).catch((error: unknown) => this.warn(error));
+      client.send(this.broadcastPresence(this.ownPresence)).catch((error: unknown) => this.warn(error));
     }
     this.events.emit('login', resumed);
     // Written before the loss but never acknowledged: send again, ahead of what waited.
@@ -545,6 +590,36 @@ function destroySocket(client: Client): void {
   } catch {
     // already gone
   }
+}
+
+/** RFC 6120 8.1.2.1: an answer from our own account may come without 'from'; a server may answer for itself with its domain. */
+function answeredBy(from: string | undefined, asked: string | undefined, own: string): boolean {
+  const ownBare = bareOf(own);
+  if (!asked) return from === undefined || from === ownBare || from === parseJidSafe(own)?.domain;
+  if (from === undefined) return bareOf(asked) === ownBare;
+  return sameJid(from, asked);
+}
+
+function parseJidSafe(text: string): Jid | undefined {
+  try {
+    return parseJid(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function sameJid(a: string, b: string): boolean {
+  const x = parseJidSafe(a);
+  const y = parseJidSafe(b);
+  return x !== undefined && y !== undefined && formatJid(x) === formatJid(y);
+}
+
+/** An IQ error answer as a named error: its condition, and its text when it has one. */
+function stanzaError(answer: XmlElement): XmppError {
+  const error = answer.getChild('error');
+  const condition = error?.getChildElements().find((el) => el.getNS() === 'urn:ietf:params:xml:ns:xmpp-stanzas' && el.name !== 'text')?.name ?? 'undefined-condition';
+  const text = error?.getChildText('text', 'urn:ietf:params:xml:ns:xmpp-stanzas') ?? '';
+  return new XmppError('stanza-error', text ? `${condition}: ${text}` : condition, condition);
 }
 
 /**

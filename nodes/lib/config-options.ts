@@ -1,7 +1,8 @@
 // The xmpp-config node's fields, read once into the session's options.
 import type { NodeDef } from 'node-red';
 import { XmppError } from '../core/errors';
-import { defaultResource, parseJid, type Jid } from '../core/jid';
+import { defaultResource, formatJid, parseJid, type Jid } from '../core/jid';
+import type { DiscoItem, Identity } from '../core/disco-stanza';
 import type { KeepaliveOptions } from '../core/keepalive';
 import type { OutboxLimits } from '../core/outbox';
 import { isShow, type OwnPresence } from '../core/own-presence';
@@ -27,6 +28,13 @@ export interface XmppConfigDef extends NodeDef {
   pingTimeout: string;
   maxStanzaKB: string;
   subscriptions: string;
+  identityCategory: string;
+  identityType: string;
+  identityName: string;
+  /** One item a line: jid, then optionally | name | node. */
+  discoItems: string;
+  /** Tell the operating system in software-version answers. */
+  revealOs: boolean;
 }
 
 const SECURITY: readonly string[] = ['starttls', 'tls', 'none'];
@@ -94,4 +102,28 @@ export function readSessionOptions(def: XmppConfigDef): Omit<SessionOptions, 'pa
     keepalive: readKeepalive(def),
     maxStanzaBytes: whole(def.maxStanzaKB, 256, 1, 64 * 1024) * 1024,
   };
+}
+
+/** Our disco identity (default client/bot). */
+export function readIdentity(def: Partial<XmppConfigDef>): Identity {
+  return {
+    category: def.identityCategory?.trim() || 'client',
+    type: def.identityType?.trim() || 'bot',
+    name: def.identityName?.trim() || undefined,
+  };
+}
+
+/** The disco#items we answer with: "jid | name | node" lines; lines without a valid JID are skipped. */
+export function readDiscoItems(text: string | undefined): DiscoItem[] {
+  const items: DiscoItem[] = [];
+  for (const line of (text ?? '').split('\n')) {
+    const [jid, name, node] = line.split('|').map((part) => part.trim());
+    if (!jid) continue;
+    try {
+      items.push({ jid: formatJid(parseJid(jid)), name: name || undefined, node: node || undefined });
+    } catch {
+      // not a JID: skipped, as the editor warns
+    }
+  }
+  return items;
 }

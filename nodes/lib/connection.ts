@@ -6,6 +6,9 @@ import type { SendOptions } from '../core/session';
 import type { ContactPresence } from '../core/presence-tracker';
 import type { IncomingPresence, OutgoingPresence } from '../core/presence-stanza';
 import type { OwnPresence } from '../core/own-presence';
+import type { DiscoInfo, DiscoItem } from '../core/disco-stanza';
+import type { WalkedItem } from '../core/disco-client';
+import type { NodeAnswerer, SoftwareVersion } from '../core/self-description';
 import type { Room, RoomMembership, RoomOptions } from '../core/muc';
 
 export interface XmppConnection {
@@ -45,6 +48,16 @@ export interface XmppConnection {
   joinRoom(options: RoomOptions): RoomMembership;
   /** The room some node of this connection has joined (or is joining), if any. */
   roomNamed(jid: string): Room | undefined;
+  /** disco#info of jid (and node); only an answer from jid counts. Rejects with the condition. */
+  discoInfo(jid: string, node: string | undefined, timeoutMs: number): Promise<DiscoInfo>;
+  discoItems(jid: string, node: string | undefined, timeoutMs: number): Promise<DiscoItem[]>;
+  /** The items of jid/node with their info, `depth` levels down. */
+  discoWalk(jid: string, node: string | undefined, depth: number, timeoutMs: number): Promise<WalkedItem[]>;
+  softwareVersion(jid: string, timeoutMs: number): Promise<SoftwareVersion>;
+  /** Announces a feature in our disco#info and capabilities while the returned function is not called. */
+  addFeature(feature: string): () => void;
+  /** Lets a flow answer disco queries for one node name; returns the remover. */
+  answerDiscoNode(node: string, answerer: NodeAnswerer): () => void;
   /** Our full JID (the bound one when connected). */
   readonly jid: string;
   /** A localized, secret-free text for an error, for the log. */

@@ -1,0 +1,186 @@
+// disco-query msgs: what a query asks (from msg fields and the node's fields), what comes out,
+// and the flow's answer for a disco node it handles, read back into DiscoInfo / DiscoItem[].
+import { formatJid, parseJid } from '../core/jid';
+import type { DataForm, DiscoInfo, DiscoItem, Identity } from '../core/disco-stanza';
+
+export type QueryKind = 'info' | 'items' | 'version' | 'walk';
+export const QUERY_KINDS: readonly QueryKind[] = ['info', 'items', 'version', 'walk'];
+
+export const DEFAULT_TIMEOUT_S = 10;
+export const DEFAULT_DEPTH = 1;
+export const MAX_DEPTH = 5;
+
+/** A msg that cannot be turned into a query or an answer; `code` names why (a locale key under disco-query.error). */
+export class DiscoMsgError extends Error {
+  constructor(
+    readonly code: 'no-target' | 'invalid-query' | 'invalid-node' | 'invalid-depth' | 'invalid-timeout' | 'invalid-answer',
+    readonly detail = '',
+  ) {
+    super(detail ? `${code}: ${detail}` : code);
+    this.name = 'DiscoMsgError';
+  }
+}
+
+/** The node's own fields, as the editor stores them. */
+export interface QueryDefaults {
+  to: string;
+  query: string;
+  node: string;
+  depth: string | number;
+  timeout: string | number;
+}
+
+export interface DiscoQuery {
+  kind: QueryKind;
+  /** Normalised: a full JID, a bare JID or a server. */
+  to: string;
+  node: string | undefined;
+  depth: number;
+  timeoutMs: number;
+}
+
+function text(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.trim() === '' ? undefined : value.trim();
+  return undefined;
+}
+
+function present(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== '';
+}
+
+/** A positive number from a msg value or a field, or undefined when the value is not one. */
+function positiveNumber(value: unknown): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value.trim()) : NaN;
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+/** The timeout in ms: msg.timeout (s) over the node's field (s) over 10 s. */
+export function timeoutOf(msgValue: unknown, fieldValue: unknown): number {
+  if (present(msgValue)) {
+    const s = positiveNumber(msgValue);
+    if (s === undefined) throw new DiscoMsgError('invalid-timeout', String(msgValue));
+    return Math.round(s * 1000);
+  }
+  return Math.round((positiveNumber(fieldValue) ?? DEFAULT_TIMEOUT_S) * 1000);
+}
+
+function depthOf(msgValue: unknown, fieldValue: unknown): number {
+  const valid = (n: number | undefined): n is number => n !== undefined && Number.isInteger(n) && n <= MAX_DEPTH;
+  if (present(msgValue)) {
+    const n = positiveNumber(msgValue);
+    if (!valid(n)) throw new DiscoMsgError('invalid-depth', String(msgValue));
+    return n;
+  }
+  const n = positiveNumber(fieldValue);
+  return valid(n) ? n : DEFAULT_DEPTH;
+}
+
+/** Reads what to ask: msg.to / msg.query / msg.node / msg.depth / msg.timeout over the node's fields. */
+export function readQuery(msg: Record<string, unknown>, defaults: QueryDefaults): DiscoQuery {
+  const kindText = present(msg.query) ? msg.query : text(defaults.query) ?? 'info';
+  if (typeof kindText !== 'string' || !(QUERY_KINDS as readonly string[]).includes(kindText)) {
+    throw new DiscoMsgError('invalid-query', String(kindText));
+  }
+  const kind = kindText as QueryKind;
+  const target = present(msg.to) ? msg.to : text(defaults.to);
+  if (target === undefined) throw new DiscoMsgError('no-target');
+  const to = formatJid(parseJid(target)); // XmppError('invalid-jid') when it does not parse
+  let node: string | undefined;
+  if (present(msg.node)) {
+    if (typeof msg.node !== 'string') throw new DiscoMsgError('invalid-node', typeof msg.node);
+    node = msg.node;
+  } else {
+    node = text(defaults.node);
+  }
+  return { kind, to, node, depth: depthOf(msg.depth, defaults.depth), timeoutMs: timeoutOf(msg.timeout, defaults.timeout) };
+}
+
+/** msg.payload for a query's answer. */
+export function queryPayload(kind: QueryKind, answer: unknown): unknown {
+  return kind === 'items' || kind === 'walk' ? { items: answer } : answer;
+}
+
+// ---- answer mode
+
+/** msg.payload of a query the flow is to answer. */
+export interface AskedPayload {
+  kind: 'info' | 'items';
+  node: string;
+  from: string;
+}
+
+/** Where a reply handle travels on the msg: msg._disco.reply (kept by most nodes) and msg.xmpp.reply. */
+export function replyIdOf(msg: Record<string, unknown>): string | undefined {
+  for (const holder of [msg._disco, msg.xmpp]) {
+    if (holder && typeof holder === 'object') {
+      const reply = (holder as Record<string, unknown>).reply;
+      if (typeof reply === 'string' && reply !== '') return reply;
+    }
+  }
+  return undefined;
+}
+
+function stringList(value: unknown, what: string): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new DiscoMsgError('invalid-answer', `${what} must be a list of texts`);
+  return value as string[];
+}
+
+function readIdentity(value: unknown): Identity {
+  if (!value || typeof value !== 'object') throw new DiscoMsgError('invalid-answer', 'an identity must be an object');
+  const { category, type, name, lang } = value as Record<string, unknown>;
+  if (typeof category !== 'string' || category === '' || typeof type !== 'string' || type === '') {
+    throw new DiscoMsgError('invalid-answer', 'an identity needs a category and a type');
+  }
+  return { category, type, name: typeof name === 'string' && name !== '' ? name : undefined, lang: typeof lang === 'string' && lang !== '' ? lang : undefined };
+}
+
+function readForm(value: unknown): DataForm {
+  if (!value || typeof value !== 'object') throw new DiscoMsgError('invalid-answer', 'a form must be an object');
+  const { type, formType, fields } = value as Record<string, unknown>;
+  const read: Record<string, string[]> = {};
+  if (fields !== undefined && fields !== null) {
+    if (typeof fields !== 'object' || Array.isArray(fields)) throw new DiscoMsgError('invalid-answer', 'form fields must be an object');
+    for (const [name, values] of Object.entries(fields as Record<string, unknown>)) {
+      read[name] = typeof values === 'string' ? [values] : stringList(values, `form field ${name}`);
+    }
+  }
+  return { type: typeof type === 'string' && type !== '' ? type : 'result', formType: typeof formType === 'string' && formType !== '' ? formType : undefined, fields: read };
+}
+
+function readItem(value: unknown): DiscoItem {
+  if (!value || typeof value !== 'object') throw new DiscoMsgError('invalid-answer', 'an item must be an object');
+  const { jid, name, node } = value as Record<string, unknown>;
+  if (typeof jid !== 'string' || jid.trim() === '') throw new DiscoMsgError('invalid-answer', 'an item needs a jid');
+  return {
+    jid: formatJid(parseJid(jid)),
+    name: typeof name === 'string' && name !== '' ? name : undefined,
+    node: typeof node === 'string' && node !== '' ? node : undefined,
+  };
+}
+
+/**
+ * The flow's answer (msg.payload) for a query of this kind: { identities, features, forms } for
+ * info, { items } (or a plain list) for items. null, undefined or false: item-not-found (undefined).
+ */
+export function readAnswer(kind: 'info' | 'items', payload: unknown): DiscoInfo | DiscoItem[] | undefined {
+  if (payload === undefined || payload === null || payload === false) return undefined;
+  if (kind === 'items') {
+    const list = Array.isArray(payload) ? payload : typeof payload === 'object' ? (payload as Record<string, unknown>).items : undefined;
+    if (list === undefined || list === null) return [];
+    if (!Array.isArray(list)) throw new DiscoMsgError('invalid-answer', 'items must be a list');
+    return list.map(readItem);
+  }
+  if (typeof payload !== 'object' || Array.isArray(payload)) throw new DiscoMsgError('invalid-answer', 'the info must be an object');
+  const { identities, features, forms } = payload as Record<string, unknown>;
+  if (identities !== undefined && identities !== null && !Array.isArray(identities)) throw new DiscoMsgError('invalid-answer', 'identities must be a list');
+  if (forms !== undefined && forms !== null && !Array.isArray(forms)) throw new DiscoMsgError('invalid-answer', 'forms must be a list');
+  const info: DiscoInfo = {
+    identities: ((identities as unknown[] | null | undefined) ?? []).map(readIdentity),
+    features: stringList(features, 'features'),
+    forms: ((forms as unknown[] | null | undefined) ?? []).map(readForm),
+  };
+  // XEP-0030: an entity (and a node) has at least one identity.
+  if (info.identities.length === 0) throw new DiscoMsgError('invalid-answer', 'at least one identity is needed');
+  return info;
+}
