@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   // asking others
   'timeout',
   'stanza-error',
+  'rpc-fault',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
