@@ -11,6 +11,8 @@ import { buildPresenceStanza } from './core/presence-stanza';
 import { Session, type SendOptions, type SessionStatus } from './core/session';
 import { readDiscoItems, readIdentity, readSessionOptions, type XmppConfigDef } from './lib/config-options';
 import { SelfDescription } from './core/self-description';
+import { NS_RPC, RpcFaultError, RpcServer, callRemote } from './core/jabber-rpc';
+import { childElement, rawIq } from './core/raw-iq';
 import { queryInfo, queryItems, queryVersion, walkItems } from './core/disco-client';
 import { type as osType, release as osRelease } from 'node:os';
 
@@ -37,6 +39,8 @@ export = function register(RED: NodeAPI): void {
     let session: Session | undefined;
     let contacts: Contacts | undefined;
     let detachDescription: (() => void) | undefined;
+    let detachRpc: (() => void) | undefined;
+    const rpc = new RpcServer();
     const description = new SelfDescription(readIdentity(def), readDiscoItems(def.discoItems), {
       name: PACKAGE.name,
       version: PACKAGE.version,
@@ -82,6 +86,7 @@ export = function register(RED: NodeAPI): void {
       session = new Session({ ...options, password: node.credentials.password ?? '', dispatcher });
       contacts = new Contacts(session, policy);
       detachDescription = description.attach(session);
+      detachRpc = rpc.attach(session);
       rooms = new Rooms(session, (error) => node.debug(node.describe(error)));
       contacts.on('presence', (contact, presence) => hub.emit('presence', contact, presence));
       contacts.on('subscription', (presence) => hub.emit('subscription', presence));
@@ -97,6 +102,8 @@ export = function register(RED: NodeAPI): void {
       contacts = undefined;
       detachDescription?.();
       detachDescription = undefined;
+      detachRpc?.();
+      detachRpc = undefined;
       rooms = undefined;
       if (closing) await closing.stop();
     }
@@ -150,6 +157,14 @@ export = function register(RED: NodeAPI): void {
     node.softwareVersion = (jid, timeoutMs) => attempt(() => queryVersion(live().session, jid, timeoutMs));
     node.addFeature = (feature) => description.addFeature(feature);
     node.answerDiscoNode = (discoNode, answerer) => description.answerNode(discoNode, answerer);
+    node.rpcCall = (jid, method, params, timeoutMs, codec) => attempt(() => callRemote(live().session, jid, { method, params }, timeoutMs, codec));
+    node.rpcServe = (methods, callers, handler) => {
+      const removers = [rpc.serve(methods, callers, handler), description.addFeature(NS_RPC), description.addIdentity({ category: 'automation', type: 'rpc' })];
+      return () => {
+        for (const remove of removers) remove();
+      };
+    };
+    node.rawIq = (to, type, child, timeoutMs) => attempt(async () => rawIq(live().session, to, type, await childElement(child), timeoutMs));
     node.presenceOf = (jid) => (contacts ? contacts.presenceOf(jid) : { jid, available: false, best: undefined, resources: [] });
     node.seesPresenceOf = (jid) => contacts?.seesPresenceOf(jid) ?? false;
     node.onPresence = (listener) => {
@@ -174,6 +189,7 @@ export = function register(RED: NodeAPI): void {
       const failure = new Error(node.describe(error));
       // A refusal from the other side is named by its condition (item-not-found, …).
       if (error instanceof XmppError) Object.assign(failure, { code: error.condition ?? error.code });
+      if (error instanceof RpcFaultError) Object.assign(failure, { faultCode: error.fault.faultCode, faultString: error.fault.faultString });
       return failure;
     };
 

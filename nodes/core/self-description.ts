@@ -33,6 +33,7 @@ function errorElement(xml: XmlFactory, type: string, condition: string): XmlElem
  */
 export class SelfDescription {
   private readonly features = new Map<string, number>();
+  private readonly extraIdentities = new Map<string, { identity: Identity; count: number }>();
   private readonly answerers = new Map<string, NodeAnswerer>();
   private session: Session | undefined;
   private ver = '';
@@ -63,7 +64,24 @@ export class SelfDescription {
 
   /** Our disco#info. */
   info(): DiscoInfo {
-    return { identities: [this.identity], features: [...this.features.keys()].sort(), forms: [] };
+    return { identities: [this.identity, ...[...this.extraIdentities.values()].map((e) => e.identity)], features: [...this.features.keys()].sort(), forms: [] };
+  }
+
+  /** Announces another identity (automation/rpc while an RPC server runs, say) until removed. */
+  addIdentity(identity: Identity): () => void {
+    const key = `${identity.category}/${identity.type}/${identity.lang ?? ''}/${identity.name ?? ''}`;
+    const entry = this.extraIdentities.get(key) ?? { identity, count: 0 };
+    entry.count += 1;
+    this.extraIdentities.set(key, entry);
+    this.changed();
+    let removed = false;
+    return () => {
+      if (removed) return;
+      removed = true;
+      entry.count -= 1;
+      if (entry.count <= 0) this.extraIdentities.delete(key);
+      this.changed();
+    };
   }
 
   get capsVer(): string {

@@ -9,6 +9,9 @@ import type { OwnPresence } from '../core/own-presence';
 import type { DiscoInfo, DiscoItem } from '../core/disco-stanza';
 import type { WalkedItem } from '../core/disco-client';
 import type { NodeAnswerer, SoftwareVersion } from '../core/self-description';
+import type { MethodHandler } from '../core/jabber-rpc';
+import type { CodecOptions, RpcValue } from '../core/xmlrpc';
+import type { ElementSpec, RawAnswer } from '../core/raw-iq';
 import type { Room, RoomMembership, RoomOptions } from '../core/muc';
 
 export interface XmppConnection {
@@ -58,6 +61,15 @@ export interface XmppConnection {
   addFeature(feature: string): () => void;
   /** Lets a flow answer disco queries for one node name; returns the remover. */
   answerDiscoNode(node: string, answerer: NodeAnswerer): () => void;
+  /** Calls a method on a full JID (XEP-0009); a fault rejects with RpcFaultError (.fault). */
+  rpcCall(jid: string, method: string, params: unknown[], timeoutMs: number, codec?: CodecOptions): Promise<RpcValue>;
+  /**
+   * Serves methods (an allowlist) to callers (bare JIDs or domains; empty: anyone). While any are
+   * served, disco announces jabber:iq:rpc and the identity automation/rpc. Returns the remover.
+   */
+  rpcServe(methods: readonly string[], callers: readonly string[], handler: MethodHandler): () => void;
+  /** An IQ get or set with the given child to `to` (undefined: our server). */
+  rawIq(to: string | undefined, type: 'get' | 'set', child: string | ElementSpec, timeoutMs: number): Promise<RawAnswer>;
   /** Our full JID (the bound one when connected). */
   readonly jid: string;
   /** A localized, secret-free text for an error, for the log. */
