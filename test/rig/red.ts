@@ -46,6 +46,7 @@ export const nodes: NodeModule[] = [
   require('../../nodes/xmpp-in') as NodeModule,
   require('../../nodes/xmpp-out') as NodeModule,
   require('../../nodes/presence-gate') as NodeModule,
+  require('../../nodes/disco-query') as NodeModule,
 ];
 
 export function getNode(id: string): Node & { status: Spy; error: Spy; warn: Spy } {
