@@ -1,0 +1,80 @@
+// The editor as a user sees it, in a real Chromium: the palette has the nodes, the edit dialogs
+// speak English rather than message keys, the config node warns about 'none', and the canvas
+// shows the connection's status under the nodes.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { eventually } from '../rig/peer';
+import { Prosody } from '../rig/prosody';
+import { declaredNodeTypes, NodeRedProcess, type FlowNode } from '../rig/node-red-process';
+import { launchChromium } from '../rig/chromium';
+
+describe('the editor in a real Chromium', function () {
+  this.timeout(90_000);
+  let prosody: Prosody;
+  let red: NodeRedProcess;
+  let browser: Browser;
+  let page: Page;
+  const shots = mkdtempSync(join(tmpdir(), 'xmpp-flows-editor-'));
+
+  before(async function () {
+    this.timeout(120_000);
+    prosody = await Prosody.start({ iterations: 100 });
+    await prosody.register('bot', 'bot-pw');
+    red = await NodeRedProcess.start();
+    const flow: FlowNode[] = [
+      { id: 'ed-tab', type: 'tab', label: 'Editor check' },
+      { id: 'ed-cfg', type: 'xmpp-config', name: 'editor bot', jid: 'bot@localhost/editor', host: '127.0.0.1', port: String(prosody.port), security: 'none', credentials: { password: 'bot-pw' } },
+      { id: 'ed-in', type: 'xmpp-in', z: 'ed-tab', name: '', server: 'ed-cfg', from: '', msgType: 'any', bodiless: false, x: 200, y: 100, wires: [['ed-out']] },
+      { id: 'ed-out', type: 'xmpp-out', z: 'ed-tab', name: '', server: 'ed-cfg', to: '', msgType: 'chat', subject: '', x: 450, y: 100, wires: [] },
+    ];
+    await red.deploy(flow);
+    await eventually(() => prosody.sessionCount('bot@localhost'), (n) => n === 1, 15_000, 'the bot online');
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`${red.url}/`);
+    await page.waitForSelector('#red-ui-palette .red-ui-palette-node', { timeout: 30_000 });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await red?.stop();
+    await prosody?.stop();
+  });
+
+  it('lists every node of the package in the palette', async () => {
+    const inPalette = await page.$$eval('.red-ui-palette-node[data-palette-type]', (els) => els.map((el) => el.getAttribute('data-palette-type')));
+    for (const type of declaredNodeTypes().filter((t) => t !== 'xmpp-config')) assert.ok(inPalette.includes(type), `${type} in the palette`);
+  });
+
+  it('shows the connection status under the nodes on the canvas', async () => {
+    await page.waitForFunction(() => [...document.querySelectorAll('.red-ui-flow-node-status-label')].some((el) => el.textContent === 'bot@localhost'), undefined, { timeout: 20_000 });
+    await page.screenshot({ path: join(shots, 'canvas.png') });
+  });
+
+  it('opens the xmpp in dialog with English labels, and the connection dialog warns about no encryption', async () => {
+    await page.dblclick('#ed-in');
+    await page.waitForSelector('#node-input-server', { timeout: 10_000 });
+    const label = await page.textContent('label[for="node-input-server"]');
+    assert.match(label ?? '', /Connection/);
+    const tray = (await page.textContent('.red-ui-tray')) ?? '';
+    assert.doesNotMatch(tray, /xmpp-in\.(label|placeholder|type)\./, 'no untranslated keys');
+    const select = await page.getAttribute('#node-input-server', 'class');
+    assert.doesNotMatch(select ?? '', /input-error/, 'the connection is valid even with fields the flow left out');
+    await page.click('#node-input-btn-server-edit');
+    await page.waitForSelector('#node-config-input-security', { timeout: 10_000 });
+    const configTray = (await page.textContent('.red-ui-tray:last-of-type')) ?? '';
+    assert.doesNotMatch(configTray, /xmpp-config\.(label|placeholder|security|show)\./, 'no untranslated keys');
+    assert.equal(await page.inputValue('#node-config-input-security'), 'none');
+    assert.equal(await page.inputValue('#node-config-input-trust'), 'system', 'a field the flow left out shows its default');
+    assert.equal(await page.inputValue('#node-config-input-subscriptions'), 'flow');
+    assert.equal(await page.isVisible('#node-config-xmpp-none-warning'), true, 'the warning shows for none');
+    await page.selectOption('#node-config-input-security', 'starttls');
+    assert.equal(await page.isVisible('#node-config-xmpp-none-warning'), false, 'and hides for STARTTLS');
+    assert.equal(await page.inputValue('#node-config-input-password'), '__PWRD__', 'the password is not sent to the editor');
+    await page.screenshot({ path: join(shots, 'config.png') });
+    console.log(`      screenshots in ${shots}`);
+  });
+});
