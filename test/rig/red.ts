@@ -47,6 +47,7 @@ export const nodes: NodeModule[] = [
   require('../../nodes/xmpp-out') as NodeModule,
   require('../../nodes/presence-gate') as NodeModule,
   require('../../nodes/disco-query') as NodeModule,
+  require('../../nodes/iq-rpc') as NodeModule,
 ];
 
 export function getNode(id: string): Node & { status: Spy; error: Spy; warn: Spy } {
