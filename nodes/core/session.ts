@@ -348,6 +348,8 @@ export class Session {
       this.registerIq(client, type, ns, name);
     }
     client.on('error', (error: unknown) => this.onClientError(error));
+    // Small stanzas, answered at once: without this, Nagle's algorithm and delayed ACKs add ~40 ms to every round trip.
+    client.on('connect', () => noDelay(client));
     client.on('element', (element: XmlElement) => {
       this.keepalive.touch();
       if (element.is('features', NS_STREAM) && element.getChild('bind')) this.smOffered = element.getChild('sm', NS_SM) !== undefined;
@@ -575,6 +577,12 @@ function useTrustForDirectTls(client: Client, trust: TlsTrust, domain: string, f
     const rejected = checkPeer(tlsSocket as TLSSocket, trust);
     if (rejected) fail(rejected);
   });
+}
+
+function noDelay(client: Client): void {
+  const socket = client.socket as (EventEmitter & { setNoDelay?: (on: boolean) => void; socket?: { setNoDelay?: (on: boolean) => void } | null }) | null;
+  socket?.setNoDelay?.(true);
+  socket?.socket?.setNoDelay?.(true);
 }
 
 /**

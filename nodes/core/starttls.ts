@@ -47,6 +47,7 @@ export async function startTls(client: Client, xml: XmlFactory, trust: TlsTrust,
     throw rejected;
   }
   Object.assign(secure, { secure: true });
+  secure.setNoDelay(true);
   client._detachSocket();
   client._attachSocket(secure);
   await client.restart();
