@@ -49,6 +49,8 @@ export interface NodeRedOptions {
   onOutput?: (text: string) => void;
   /** Node-RED's contextStorage setting, e.g. { default: { module: 'localfilesystem' } }; none (memory only) when not given. */
   contextStorage?: Record<string, unknown>;
+  /** Extra environment variables for the Node-RED process (added to this process's own). */
+  env?: Record<string, string>;
 }
 
 let packed: Promise<string> | undefined;
@@ -186,6 +188,7 @@ export class NodeRedProcess {
     const child = spawn(options.nodeBinary ?? process.execPath, [redJs, '--settings', settings, '--userDir', userDir], {
       cwd: userDir,
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...options.env },
     });
     running.add(child);
     child.once('exit', () => running.delete(child));

@@ -1,0 +1,378 @@
+// The example flows of the package (Import → Examples), each deployed from its file into a real
+// Node-RED process with the packed package, its account pointed at a real Prosody, and driven from
+// outside: a person's XMPP client (Peer) and HTTP calls to the flow's own endpoints.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { networkInterfaces, hostname } from 'node:os';
+import type { XmlElement } from '../../nodes/core/xmpp-lib';
+import { call, deployExample, exampleFiles, knownTypes, loadExample, SHARED_ACCOUNT_ID, type Deployed } from '../rig/examples';
+import { NodeRedProcess, type EchoBotAccount } from '../rig/node-red-process';
+import { eventually, Peer, waitFor } from '../rig/peer';
+import { freePort, Prosody } from '../rig/prosody';
+
+const MODULE = 'node-red-contrib-xmpp-flows';
+const FILES = [
+  '01-commit-notification.json',
+  '02-presence-gated-notification.json',
+  '03-dial-up-presence.json',
+  '04-uptime-alerts.json',
+  '05-build-bot.json',
+];
+
+/** What example 3 announces: "up" and the first non-internal IPv4 address (or the host name). */
+function expectedUpStatus(): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const entry of list ?? []) {
+      if (entry.family === 'IPv4' && !entry.internal) return `up ${entry.address}`;
+    }
+  }
+  return `up ${hostname()}`;
+}
+
+describe('the example flows in a real Node-RED', function () {
+  this.timeout(30_000);
+
+  let prosody: Prosody;
+  let red: NodeRedProcess;
+  let you: Peer;
+  let bot: string;
+  let account: EchoBotAccount;
+  let deployed: Deployed | undefined;
+  let iqCount = 0;
+  let befriended = false;
+
+  const bare = (jid: string | undefined): string => (jid ?? '').split('/')[0] as string;
+  const fromBot = (stanza: XmlElement): boolean => bare(stanza.attrs.from) === bot;
+  const botAvailable = (p: XmlElement): boolean => fromBot(p) && p.attrs.type === undefined;
+
+  /** The bot's next available presence after `action` (e.g. a deploy): it is online again. */
+  async function botComesOnline(action: () => Promise<unknown>, match: (p: XmlElement) => boolean = botAvailable): Promise<XmlElement> {
+    const online = you.nextPresence(match, 15_000);
+    await action();
+    return online;
+  }
+
+  /**
+   * A round trip to the bot's session: stanzas we sent before it have been handled by the bot
+   * once the answer (a result or an error) comes back, since one stream keeps its order.
+   */
+  async function barrier(botFullJid: string): Promise<void> {
+    const id = `barrier-${++iqCount}`;
+    const answered = waitFor(you, 'iq', (iq: XmlElement) => (iq.attrs.id === id ? iq : undefined), 10_000, 'the bot answering an iq');
+    await you.sendRaw(you.xml('iq', { type: 'get', to: botFullJid, id }, you.xml('ping', { xmlns: 'urn:xmpp:ping' })));
+    await answered;
+  }
+
+  const showPresence = (show?: string): Promise<void> =>
+    you.sendRaw(you.xml('presence', {}, ...(show ? [you.xml('show', {}, show)] : [])));
+
+  before(async function () {
+    this.timeout(90_000);
+    prosody = await Prosody.start({ iterations: 100 });
+    bot = await prosody.register('bot', 'bot-secret');
+    await prosody.register('you', 'your-secret');
+    account = { jid: bot, password: 'bot-secret', host: '127.0.0.1', port: prosody.port, security: 'none' };
+    // Example 4 polls the load every UPTIME_INTERVAL_S seconds: quick here.
+    red = await NodeRedProcess.start({ env: { UPTIME_INTERVAL_S: '0.3' } });
+    you = await Peer.connect({ port: prosody.port, jid: 'you@localhost', password: 'your-secret', resource: 'laptop' });
+    // Whatever the bot asks, we grant: we add the bot to our contacts like a person would.
+    you.on('presence', (p: XmlElement) => {
+      if (fromBot(p) && p.attrs.type === 'subscribe') void you.sendRaw(you.xml('presence', { to: bot, type: 'subscribed' }));
+    });
+  });
+
+  afterEach(function () {
+    if (this.currentTest?.state !== 'failed') return;
+    const tail = (text: string): string => text.split('\n').slice(-30).join('\n');
+    console.log(`--- Node-RED log (end) ---\n${tail(red?.log() ?? '')}\n--- Prosody log (end) ---\n${tail(prosody?.log() ?? '')}`);
+  });
+
+  after(async function () {
+    this.timeout(30_000);
+    await you?.stop();
+    await red?.stop();
+    await prosody?.stop();
+  });
+
+  /**
+   * Deploys an example and checks it loaded whole: every node is there, nothing missing or failing.
+   * Resolves with the bot's available presence once it is online (seen by us once we are its contact).
+   */
+  async function deploy(file: string): Promise<XmlElement | undefined> {
+    if (!befriended) {
+      deployed = await deployExample(red, file, account);
+      await eventually(() => prosody.sessionCount(bot), (n) => n === 1, 10_000, 'the bot online');
+      return undefined;
+    }
+    const online = await botComesOnline(async () => {
+      deployed = await deployExample(red, file, account);
+    });
+    const { flows } = await red.getFlows();
+    assert.deepEqual(flows.map((n) => n.id).sort(), deployed!.flow.map((n) => n.id).sort(), 'every node of the example is deployed');
+    return online;
+  }
+
+  afterEach(function () {
+    if (!deployed) return;
+    assert.deepEqual(deployed.trouble(), [], 'no missing types or errors in the log');
+  });
+
+  describe('the files', function () {
+    it('are flows of a tab and its nodes, with one shared account node, of types Node-RED knows', async function () {
+      assert.deepEqual(exampleFiles(), FILES);
+      const known = await knownTypes(red);
+      for (const file of FILES) {
+        const flow = loadExample(file);
+        const tabs = flow.filter((n) => n.type === 'tab');
+        assert.equal(tabs.length, 1, `${file}: one tab`);
+        const configs = flow.filter((n) => n.type === 'xmpp-config');
+        assert.deepEqual(configs.map((n) => n.id), [SHARED_ACCOUNT_ID], `${file}: the shared account node`);
+        const config = configs[0]!;
+        assert.equal(config.security, 'starttls', `${file}: STARTTLS`);
+        assert.equal(config.trust, 'system', `${file}: the system's CAs`);
+        assert.equal(config.subscriptions, 'everyone', `${file}: subscriptions`);
+        assert.equal(config.credentials, undefined, `${file}: no password in the file`);
+        assert.ok(flow.some((n) => n.type === 'comment' && String(n.info ?? '').length > 100), `${file}: a comment explains the setup`);
+        for (const node of flow) {
+          if (node.type === 'tab' || node.type === 'xmpp-config') continue;
+          assert.equal(node.z, tabs[0]!.id, `${file}: ${node.id} is on the tab`);
+          assert.ok(known.has(node.type), `${file}: Node-RED knows the type ${node.type}`);
+        }
+        for (const node of flow.filter((n) => n.type === 'http in')) {
+          assert.match(String(node.url), /^\/xmpp\//, `${file}: endpoints live under /xmpp/`);
+        }
+        // The account node's settings are the same in every file, or importing a second example would change the first.
+        assert.deepEqual(config, loadExample(FILES[0]!).find((n) => n.type === 'xmpp-config'), `${file}: same account settings`);
+      }
+    });
+
+    it('are listed under the package in Node-RED\'s examples library (GET /library/examples/flows/…)', async function () {
+      const modules = (await (await red.get('/library/examples/flows/')).json()) as unknown;
+      assert.ok(Array.isArray(modules) ? modules.includes(MODULE) : JSON.stringify(modules).includes(MODULE), `modules with examples: ${JSON.stringify(modules)}`);
+      // Node-RED 4 lists a module's example flows as [{fn: name without .json}, …].
+      const listing = (await (await red.get(`/library/examples/flows/${MODULE}`)).json()) as Array<{ fn?: string }>;
+      const names = listing.map((entry) => entry.fn);
+      for (const file of FILES) assert.ok(names.includes(file.replace(/\.json$/, '')), `${file} listed: ${JSON.stringify(listing)}`);
+      const first = (await (await red.get(`/library/examples/flows/${MODULE}/01-commit-notification`)).json()) as unknown[];
+      assert.deepEqual(first, loadExample(FILES[0]!), 'the editor imports the file as it is');
+    });
+  });
+
+  describe('1. commit notification (POST /xmpp/notify)', function () {
+    before(async function () {
+      await deploy(FILES[0]!);
+      // The person adds the bot; the bot (subscriptions "everyone") accepts and asks back.
+      const seen = you.nextPresence(botAvailable);
+      await you.sendRaw(you.xml('presence', { to: bot, type: 'subscribe' }));
+      await seen;
+      befriended = true;
+    });
+
+    it('sends the body to the JID with the given subject and answers 200', async function () {
+      const message = you.nextMessage(fromBot);
+      const answer = await call(red, '/xmpp/notify?to=you@localhost&subject=Commit%20abc123', 'src/main.c: fixed the parser\n');
+      assert.equal(answer.status, 200);
+      assert.deepEqual(answer.json, { sent: true });
+      const got = await message;
+      assert.equal(got.getChildText('subject'), 'Commit abc123');
+      assert.equal(got.getChildText('body'), 'src/main.c: fixed the parser\n');
+      assert.equal(got.attrs.type, 'normal');
+    });
+
+    it('uses the subject "CVS Watch Alarm" when none is given', async function () {
+      const message = you.nextMessage(fromBot);
+      const answer = await call(red, '/xmpp/notify?to=you@localhost', 'module edited');
+      assert.equal(answer.status, 200);
+      const got = await message;
+      assert.equal(got.getChildText('subject'), 'CVS Watch Alarm');
+      assert.equal(got.getChildText('body'), 'module edited');
+    });
+
+    it('answers 400 for a missing JID, one that is no JID, and one the node refuses', async function () {
+      const missing = await call(red, '/xmpp/notify', 'text');
+      assert.equal(missing.status, 400);
+      assert.match(String((missing.json as { error: string }).error), /missing/);
+      const notJid = await call(red, '/xmpp/notify?to=nobody', 'text');
+      assert.equal(notJid.status, 400);
+      // Passes the flow's own check but not the node's (a forbidden character): the Catch node answers.
+      const refused = await call(red, `/xmpp/notify?to=${encodeURIComponent('a<b@localhost')}`, 'text');
+      assert.equal(refused.status, 400);
+      assert.equal((refused.json as { error: string }).error, 'invalid-jid');
+      const empty = await call(red, '/xmpp/notify?to=you@localhost', '');
+      assert.equal(empty.status, 400);
+    });
+  });
+
+  describe('2. presence-gated notification (POST /xmpp/notify-when-present)', function () {
+    let botFull: string;
+
+    before(async function () {
+      const online = await deploy(FILES[1]!);
+      botFull = online!.attrs.from!;
+      await barrier(botFull);
+    });
+
+    it('delivers at once to a present person: 200 {"sent": true}', async function () {
+      const message = you.nextMessage(fromBot);
+      const answer = await call(red, '/xmpp/notify-when-present?to=you@localhost&subject=Deploy', 'deployed v2');
+      assert.equal(answer.status, 200);
+      assert.deepEqual(answer.json, { sent: true });
+      const got = await message;
+      assert.equal(got.getChildText('subject'), 'Deploy');
+      assert.equal(got.getChildText('body'), 'deployed v2');
+    });
+
+    it('holds it while the person is "do not disturb" (202) and delivers it exactly once when they are back', async function () {
+      await showPresence('dnd');
+      await barrier(botFull);
+      const before = you.received.length;
+      const answer = await call(red, '/xmpp/notify-when-present?to=you@localhost', 'held for later');
+      assert.equal(answer.status, 202);
+      assert.deepEqual(answer.json, { held: true });
+      await barrier(botFull);
+      assert.equal(you.received.slice(before).filter((s) => s.name === 'message').length, 0, 'nothing delivered while dnd');
+
+      const message = you.nextMessage((m) => fromBot(m) && m.getChildText('body') === 'held for later');
+      await showPresence();
+      const got = await message;
+      assert.equal(got.getChildText('subject'), 'CVS Watch Alarm');
+      // A bounded watch window: a second copy would come right after the first.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const copies = you.received.filter((s) => s.name === 'message' && s.getChildText('body') === 'held for later');
+      assert.equal(copies.length, 1, 'delivered exactly once');
+    });
+
+    it('answers 400 for a missing or invalid JID', async function () {
+      assert.equal((await call(red, '/xmpp/notify-when-present', 'x')).status, 400);
+      assert.equal((await call(red, '/xmpp/notify-when-present?to=nobody', 'x')).status, 400);
+      const refused = await call(red, `/xmpp/notify-when-present?to=${encodeURIComponent('a<b@localhost')}`, 'x');
+      assert.equal(refused.status, 400);
+      assert.equal((refused.json as { error: string }).error, 'invalid-jid');
+    });
+  });
+
+  describe('3. dial-up presence (POST /xmpp/presence)', function () {
+    const botShows = (show: string, status: string) => (p: XmlElement) =>
+      botAvailable(p) && p.getChildText('show') === show && p.getChildText('status') === status;
+
+    it('is available with "up <address>" while the flow runs', async function () {
+      await deploy(FILES[2]!);
+      await you.nextPresence((p) => botAvailable(p) && p.getChildText('status') === expectedUpStatus(), 10_000);
+    });
+
+    it('sets the presence a POST asks for: 200 {"ok": true}', async function () {
+      const seen = you.nextPresence(botShows('away', 'backup running'));
+      const answer = await call(red, '/xmpp/presence', JSON.stringify({ show: 'away', status: 'backup running' }), 'application/json');
+      assert.equal(answer.status, 200);
+      assert.deepEqual(answer.json, { ok: true });
+      await seen;
+
+      const gone = you.nextPresence((p) => fromBot(p) && p.attrs.type === 'unavailable');
+      assert.equal((await call(red, '/xmpp/presence', JSON.stringify({ show: 'unavailable' }), 'application/json')).status, 200);
+      await gone;
+
+      const back = you.nextPresence(botShows('chat', 'free'));
+      assert.equal((await call(red, '/xmpp/presence', JSON.stringify({ show: 'chat', status: 'free' }), 'application/json')).status, 200);
+      await back;
+    });
+
+    it('answers 400 for an invalid show or a body that is not JSON', async function () {
+      const wrong = await call(red, '/xmpp/presence', JSON.stringify({ show: 'sleepy' }), 'application/json');
+      assert.equal(wrong.status, 400);
+      assert.match(String((wrong.json as { error: string }).error), /show/);
+      assert.equal((await call(red, '/xmpp/presence', 'away')).status, 400);
+    });
+
+    it('is unavailable once the flow stops', async function () {
+      const gone = you.nextPresence((p) => fromBot(p) && p.attrs.type === 'unavailable');
+      await red.deploy([], 'full');
+      await gone;
+      deployed = undefined;
+    });
+  });
+
+  describe('4. uptime alerts (chat "start <threshold>" / "stop")', function () {
+    let botFull: string;
+
+    before(async function () {
+      botFull = (await deploy(FILES[3]!))!.attrs.from!;
+    });
+
+    const reply = (text: RegExp) => (m: XmlElement) => fromBot(m) && text.test(m.getChildText('body') ?? '');
+    const isAlert = (m: XmlElement): boolean => fromBot(m) && m.getChildText('subject') === 'Your uptime request';
+
+    it('answers anything else with the usage', async function () {
+      const usage = you.nextMessage(reply(/^Usage/));
+      await you.send(bot, 'hello bot');
+      await usage;
+    });
+
+    it('alerts at once with threshold 0, in the thread and type of the command; "stop" ends it', async function () {
+      const ack = you.nextMessage(reply(/^Watching/));
+      const alert = you.nextMessage(isAlert);
+      await you.send(botFull, 'start 0', { type: 'normal' }, you.xml('thread', {}, 'load-42'));
+      await ack;
+      const got = await alert;
+      assert.equal(got.attrs.type, 'normal');
+      assert.equal(got.getChildText('thread'), 'load-42');
+      assert.match(got.getChildText('body') ?? '', /^Load average \d+\.\d\d \d+\.\d\d \d+\.\d\d .*threshold 0\./);
+
+      const stopped = you.nextMessage(reply(/^Stopped/));
+      await you.send(bot, 'stop');
+      await stopped;
+      // The stop was handled before this answer; a bounded watch window of several poll intervals shows no more alerts.
+      const after = you.received.length;
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      assert.equal(you.received.slice(after).filter(isAlert).length, 0, 'no alert after stop');
+    });
+
+    it('says so when there is nothing to stop', async function () {
+      const none = you.nextMessage(reply(/no watch/));
+      await you.send(bot, 'stop');
+      await none;
+    });
+  });
+
+  describe('5. build bot (chat a target name)', function () {
+    before(async function () {
+      await deploy(FILES[4]!);
+    });
+
+    const build = (target: string) => (m: XmlElement) => fromBot(m) && m.getChildText('subject') === `Build of ${target}`;
+
+    it('runs an allowed target\'s fixed command and replies with "Build of <target>" and its output', async function () {
+      const echo = you.nextMessage(build('echo'));
+      await you.send(bot, 'echo', {}, you.xml('thread', {}, 'b-1'));
+      const got = await echo;
+      assert.equal(got.getChildText('body'), 'OK\nbuild ok: nothing to compile');
+      assert.equal(got.getChildText('thread'), 'b-1');
+
+      const version = you.nextMessage(build('version'));
+      await you.send(bot, '  Version ');
+      assert.match((await version).getChildText('body') ?? '', /^OK\nv\d+\.\d+\.\d+$/);
+    });
+
+    it('lists the allowed targets for any other text, and runs nothing from it', async function () {
+      const marker = `/tmp/xmpp-flows-build-bot-${process.pid}`;
+      const unknown = you.nextMessage((m) => fromBot(m) && /^Unknown build target/.test(m.getChildText('body') ?? ''));
+      await you.send(bot, `echo; touch ${marker}`);
+      const got = await unknown;
+      assert.equal(got.getChildText('body'), 'Unknown build target. Allowed targets: echo, version, date.');
+      assert.equal(got.getChildText('subject'), null);
+      assert.equal(existsSync(marker), false, 'the text did not reach a shell');
+    });
+  });
+
+  describe('1. commit notification while the bot cannot log in', function () {
+    it('answers 503 at once instead of leaving the hook hanging', async function () {
+      // The account points at a port where nothing listens: the connection never comes online.
+      deployed = await deployExample(red, FILES[0]!, { ...account, port: await freePort() });
+      // The endpoint is there once a request without a JID gets the flow's own 400 (nothing sent).
+      await eventually(() => call(red, '/xmpp/notify', 'x'), (answer) => answer.status === 400, 10_000, 'the endpoint up');
+      const answer = await call(red, '/xmpp/notify?to=you@localhost', 'nobody home');
+      assert.equal(answer.status, 503);
+      assert.equal((answer.json as { error: string }).error, 'not-connected');
+      deployed = undefined; // the failed logins are logged as they should be
+    });
+  });
+});
