@@ -119,9 +119,10 @@ describe('the example flows in a real Node-RED', function () {
 
   describe('the files', function () {
     it('are flows of a tab and its nodes, with one shared account node, of types Node-RED knows', async function () {
-      assert.deepEqual(exampleFiles(), FILES);
+      // Examples 6 and on are tested in their own files; the shared checks below cover every file.
+      assert.deepEqual(exampleFiles().slice(0, FILES.length), FILES);
       const known = await knownTypes(red);
-      for (const file of FILES) {
+      for (const file of exampleFiles()) {
         const flow = loadExample(file);
         const tabs = flow.filter((n) => n.type === 'tab');
         assert.equal(tabs.length, 1, `${file}: one tab`);

@@ -46,9 +46,17 @@ export interface Deployed {
   trouble(): string[];
 }
 
-/** Deploys an example (full deploy: it replaces whatever ran before) pointed at `account`. */
-export async function deployExample(red: NodeRedProcess, file: string, account: EchoBotAccount): Promise<Deployed> {
-  const flow = pointAt(loadExample(file), account);
+/**
+ * Deploys an example (full deploy: it replaces whatever ran before) pointed at `account`;
+ * `adjust` may change the test's copy further (e.g. a shorter timeout on one node).
+ */
+export async function deployExample(
+  red: NodeRedProcess,
+  file: string,
+  account: EchoBotAccount,
+  adjust: (flow: FlowNode[]) => FlowNode[] = (flow) => flow,
+): Promise<Deployed> {
+  const flow = adjust(pointAt(loadExample(file), account));
   const from = red.log().length;
   await red.deploy(flow, 'full');
   return {
@@ -67,6 +75,25 @@ export async function knownTypes(red: NodeRedProcess): Promise<Set<string>> {
   const response = await red.get('/nodes', { Accept: 'application/json' });
   const sets = (await response.json()) as Array<{ types: string[]; enabled: boolean }>;
   return new Set(sets.filter((set) => set.enabled).flatMap((set) => set.types));
+}
+
+/** The flow with the fields of node `id` changed (the node must exist). */
+export function withNode(flow: FlowNode[], id: string, changes: Partial<FlowNode>): FlowNode[] {
+  if (!flow.some((node) => node.id === id)) throw new Error(`no node ${id} in the flow`);
+  return flow.map((node) => (node.id === id ? { ...node, ...changes } : node));
+}
+
+/** A GET to the flows' own endpoints; the body as JSON when it is JSON, else as text. */
+export async function getJson(red: NodeRedProcess, path: string): Promise<{ status: number; json: unknown }> {
+  const response = await red.fetch(path);
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: response.status, json };
 }
 
 /** An HTTP call to the flows' own endpoints (Node-RED serves them on its one port). */
