@@ -5,7 +5,7 @@ import { presenceMsg } from './lib/presence-msg';
 import { bareOf, parseJid, formatJid } from './core/jid';
 import { readMessage } from './core/message-stanza';
 import type { XmlElement } from './core/xmpp-lib';
-import { connectionOf } from './lib/connection';
+import { connectionOf, leaveAndDeregister } from './lib/connection';
 import { incomingMsg } from './lib/message-msg';
 import type { RoomMembership } from './core/muc';
 import { roomMsg, roomOptions, type RoomFields } from './lib/room-msg';
@@ -126,11 +126,7 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (removed: boolean, done: () => void) => {
       for (const unsubscribe of subscriptions) unsubscribe();
-      const leaving = membership ? membership.release() : Promise.resolve();
-      leaving.then(
-        () => connection.deregister(node, removed),
-        () => connection.deregister(node, removed),
-      ).then(done, done);
+      leaveAndDeregister(connection, node, membership, removed).then(done, done);
     });
   }
 

@@ -2,7 +2,7 @@
 // change; done() once written, done(err) when it cannot be.
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { isMessageType, type MessageType } from './core/message-stanza';
-import { connectionOf } from './lib/connection';
+import { connectionOf, leaveAndDeregister } from './lib/connection';
 import { outgoingMessage } from './lib/message-msg';
 import { presenceAction, runPresenceAction } from './lib/presence-msg';
 import { RoomError, type Room, type RoomMembership } from './core/muc';
@@ -103,11 +103,7 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (removed: boolean, done: () => void) => {
       stopWatching?.();
-      const leaving = membership ? membership.release() : Promise.resolve();
-      leaving.then(
-        () => connection.deregister(node, removed),
-        () => connection.deregister(node, removed),
-      ).then(done, done);
+      leaveAndDeregister(connection, node, membership, removed).then(done, done);
     });
   }
 

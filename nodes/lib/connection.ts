@@ -85,3 +85,12 @@ export function connectionOf(getNode: (id: string) => Node | null, configId: unk
   if (!config || config.type !== 'xmpp-config' || typeof config.register !== 'function') return undefined;
   return config as unknown as XmppConnection;
 }
+
+/** A using node's close: leave its room (if any), then deregister from the connection; never throws. */
+export function leaveAndDeregister(connection: XmppConnection, node: Node, membership: RoomMembership | undefined, removed: boolean): Promise<void> {
+  const leaving = membership ? membership.release() : Promise.resolve();
+  return leaving.then(
+    () => connection.deregister(node, removed),
+    () => connection.deregister(node, removed),
+  );
+}
