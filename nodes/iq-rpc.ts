@@ -86,7 +86,7 @@ export = function register(RED: NodeAPI): void {
         node.status({ fill: 'red', shape: 'ring', text: RED._('iq-rpc.status.no-methods') });
         node.error(RED._('iq-rpc.error.no-methods'));
       } else {
-        undo.push(conn.rpcServe(methods, listOf(def.callers), (call, from) => ask(call, from)));
+        undo.push(conn.rpcServe(methods, listOf(def.callers), (call, from) => ask(call, from), codec));
       }
     }
 

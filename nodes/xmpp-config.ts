@@ -158,8 +158,8 @@ export = function register(RED: NodeAPI): void {
     node.addFeature = (feature) => description.addFeature(feature);
     node.answerDiscoNode = (discoNode, answerer) => description.answerNode(discoNode, answerer);
     node.rpcCall = (jid, method, params, timeoutMs, codec) => attempt(() => callRemote(live().session, jid, { method, params }, timeoutMs, codec));
-    node.rpcServe = (methods, callers, handler) => {
-      const removers = [rpc.serve(methods, callers, handler), description.addFeature(NS_RPC), description.addIdentity({ category: 'automation', type: 'rpc' })];
+    node.rpcServe = (methods, callers, handler, codec) => {
+      const removers = [rpc.serve(methods, callers, handler, codec), description.addFeature(NS_RPC), description.addIdentity({ category: 'automation', type: 'rpc' })];
       return () => {
         for (const remove of removers) remove();
       };

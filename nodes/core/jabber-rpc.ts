@@ -87,6 +87,7 @@ export type MethodHandler = (call: RpcCall, from: string) => Promise<RpcOutcome>
 interface Registration {
   handler: MethodHandler;
   callers: readonly string[];
+  codec: CodecOptions;
 }
 
 /**
@@ -113,9 +114,9 @@ export class RpcServer {
     return this.methods.size > 0;
   }
 
-  /** Serves the named methods; returns the remover. */
-  serve(methods: readonly string[], callers: readonly string[], handler: MethodHandler): () => void {
-    const registration = { handler, callers };
+  /** Serves the named methods, answering with `codec` (default: the server's); returns the remover. */
+  serve(methods: readonly string[], callers: readonly string[], handler: MethodHandler, codec: CodecOptions = this.options): () => void {
+    const registration = { handler, callers, codec };
     for (const method of methods) this.methods.set(method, registration);
     return () => {
       for (const method of methods) if (this.methods.get(method) === registration) this.methods.delete(method);
@@ -147,10 +148,10 @@ export class RpcServer {
       outcome = { fault: { faultCode: FAULT.internal, faultString: error instanceof Error ? error.message : String(error) } };
     }
     try {
-      return buildOutcome(xml, outcome, this.options);
+      return buildOutcome(xml, outcome, registration.codec);
     } catch (error) {
-      // A result we cannot encode (an integer beyond 32 bits, say) is a fault, not silence.
-      return buildOutcome(xml, { fault: { faultCode: FAULT.internal, faultString: error instanceof XmppError ? error.detail : 'result cannot be encoded' } }, this.options);
+      // A result we cannot encode (an integer beyond 32 bits, or null with nil off) is a fault, not silence.
+      return buildOutcome(xml, { fault: { faultCode: FAULT.internal, faultString: error instanceof XmppError ? error.detail : 'result cannot be encoded' } }, registration.codec);
     }
   }
 }

@@ -67,7 +67,7 @@ export interface XmppConnection {
    * Serves methods (an allowlist) to callers (bare JIDs or domains; empty: anyone). While any are
    * served, disco announces jabber:iq:rpc and the identity automation/rpc. Returns the remover.
    */
-  rpcServe(methods: readonly string[], callers: readonly string[], handler: MethodHandler): () => void;
+  rpcServe(methods: readonly string[], callers: readonly string[], handler: MethodHandler, codec?: CodecOptions): () => void;
   /** An IQ get or set with the given child to `to` (undefined: our server). */
   rawIq(to: string | undefined, type: 'get' | 'set', child: string | ElementSpec, timeoutMs: number): Promise<RawAnswer>;
   /** Our full JID (the bound one when connected). */
