@@ -3,12 +3,13 @@
 // announces presence, hands each incoming stanza to the dispatcher, and closes cleanly.
 // Knows nothing of Node-RED.
 import { EventEmitter } from 'node:events';
-import type { TLSSocket } from 'node:tls';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 import { Dispatcher } from './dispatcher';
 import { XmppError, classifyConnectionError, isFatal } from './errors';
+import { destroySocket, discard, followRedirectsOurselves, noDelay, useTrustForDirectTls } from './client-adjustments';
 import { guardDataPath } from './data-path-guard';
-import { bareOf, formatJid, parseJid, type Jid } from './jid';
+import { answeredBy, stanzaError } from './iq-answer';
+import { formatJid, type Jid } from './jid';
 import { DEFAULT_KEEPALIVE, Keepalive, type KeepaliveOptions } from './keepalive';
 import { installScram, loginFunction } from './login';
 import { buildMessage, type OutgoingMessage } from './message-stanza';
@@ -17,7 +18,7 @@ import { buildPresence, buildUnavailable, type OwnPresence } from './own-presenc
 import type { SaltedPasswordCache } from './scram';
 import { resolveServer, serviceUri, type Security } from './server-address';
 import { applyStreamPolicy } from './stream-policy';
-import { SYSTEM_TRUST, checkPeer, tlsOptions, type TlsTrust } from './tls-trust';
+import { SYSTEM_TRUST, type TlsTrust } from './tls-trust';
 import { loadXmpp, type Client, type JidObject, type XmlElement, type XmppLib } from './xmpp-lib';
 
 export interface SessionOptions {
@@ -186,8 +187,8 @@ export class Session {
     if (this.online && this.ownPresence !== 'unavailable') void this.setPresence(this.ownPresence).catch((error: unknown) => this.warn(error));
   }
 
-  private broadcastPresence(presence: OwnPresence): XmlElement {
-    const stanza = buildPresence(this.lib!.xml, presence);
+  private broadcastPresence(xml: XmppLib['xml'], presence: OwnPresence): XmlElement {
+    const stanza = buildPresence(xml, presence);
     for (const decorate of this.presenceDecorators) stanza.append(...decorate());
     return stanza;
   }
@@ -196,7 +197,7 @@ export class Session {
   setPresence(presence: OwnPresence | 'unavailable'): Promise<void> {
     this.ownPresence = presence;
     if (!this.online || !this.lib) return Promise.resolve();
-    return this.send(presence === 'unavailable' ? buildUnavailable(this.lib.xml) : this.broadcastPresence(presence));
+    return this.send(presence === 'unavailable' ? buildUnavailable(this.lib.xml) : this.broadcastPresence(this.lib.xml, presence));
   }
 
   get presence(): OwnPresence | 'unavailable' {
@@ -426,7 +427,7 @@ export class Session {
     this.keepalive.start();
     const client = this.client;
     if (!resumed && client && this.lib && this.ownPresence !== 'unavailable') {
-      client.send(this.broadcastPresence(this.ownPresence)).catch((error: unknown) => this.warn(error));
+      client.send(this.broadcastPresence(this.lib.xml, this.ownPresence)).catch((error: unknown) => this.warn(error));
     }
     this.events.emit('login', resumed);
     // Written before the loss but never acknowledged: send again, ahead of what waited.
@@ -561,96 +562,4 @@ export class Session {
     this.setStatus({ state: 'stopped' });
     this.events.removeAllListeners();
   }
-}
-
-/** Direct TLS with this connection's trust settings, certificate checked against the XMPP domain. */
-function useTrustForDirectTls(client: Client, trust: TlsTrust, domain: string, fail: (error: XmppError) => void): void {
-  const original = client.socketParameters.bind(client);
-  client.socketParameters = (service: string) => {
-    const params = original(service);
-    return params ? { ...params, ...tlsOptions(trust, domain) } : params;
-  };
-  if (trust.mode !== 'pin') return;
-  client.on('connect', () => {
-    const tlsSocket = (client.socket as { socket?: unknown } | null)?.socket;
-    if (!tlsSocket) return;
-    const rejected = checkPeer(tlsSocket as TLSSocket, trust);
-    if (rejected) fail(rejected);
-  });
-}
-
-function noDelay(client: Client): void {
-  const socket = client.socket as (EventEmitter & { setNoDelay?: (on: boolean) => void; socket?: { setNoDelay?: (on: boolean) => void } | null }) | null;
-  socket?.setNoDelay?.(true);
-  socket?.socket?.setNoDelay?.(true);
-}
-
-/**
- * Closes the client's socket at once. Over direct TLS, client.socket is xmpp.js's wrapper,
- * which has no destroy(): the TLS socket inside it is the one to close, or an abandoned
- * attempt would go on and log in by itself.
- */
-function destroySocket(client: Client): void {
-  const socket = client.socket as (EventEmitter & { destroy?: () => void; socket?: { destroy?: () => void } | null }) | null;
-  try {
-    socket?.socket?.destroy?.();
-    socket?.destroy?.();
-  } catch {
-    // already gone
-  }
-}
-
-/** RFC 6120 8.1.2.1: an answer from our own account may come without 'from'; a server may answer for itself with its domain. */
-function answeredBy(from: string | undefined, asked: string | undefined, own: string): boolean {
-  const ownBare = bareOf(own);
-  if (!asked) return from === undefined || from === ownBare || from === parseJidSafe(own)?.domain;
-  if (from === undefined) return bareOf(asked) === ownBare;
-  return sameJid(from, asked);
-}
-
-function parseJidSafe(text: string): Jid | undefined {
-  try {
-    return parseJid(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function sameJid(a: string, b: string): boolean {
-  const x = parseJidSafe(a);
-  const y = parseJidSafe(b);
-  return x !== undefined && y !== undefined && formatJid(x) === formatJid(y);
-}
-
-/** An IQ error answer as a named error: its condition, and its text when it has one. */
-function stanzaError(answer: XmlElement): XmppError {
-  const error = answer.getChild('error');
-  const condition = error?.getChildElements().find((el) => el.getNS() === 'urn:ietf:params:xml:ns:xmpp-stanzas' && el.name !== 'text')?.name ?? 'undefined-condition';
-  const text = error?.getChildText('text', 'urn:ietf:params:xml:ns:xmpp-stanzas') ?? '';
-  return new XmppError('stanza-error', text ? `${condition}: ${text}` : condition, condition);
-}
-
-/**
- * A <see-other-host/> stream error: xmpp.js would reconnect to the new host by itself, racing our
- * own reconnect. Instead the next attempt of ours goes there, and only over an encrypted stream,
- * where the server that sent it was authenticated; in the clear anyone on the path could send it.
- */
-function followRedirectsOurselves(client: Client, security: Security, cause: (error: XmppError) => void): void {
-  const target = client as unknown as { _onSeeOtherHost: (error: { element?: XmlElement }) => void };
-  target._onSeeOtherHost = (error) => {
-    const host = error.element?.getChildText('see-other-host', 'urn:ietf:params:xml:ns:xmpp-streams')?.trim() ?? '';
-    if (security !== 'none' && client.isSecure() && /^[\w.-]+(:\d+)?$|^\[[\da-fA-F:]+\](:\d+)?$/.test(host)) {
-      const scheme = security === 'tls' ? 'xmpps' : 'xmpp';
-      const withPort = /:\d+$/.test(host) ? host : `${host}:${security === 'tls' ? 5223 : 5222}`;
-      client.options.service = `${scheme}://${withPort}`;
-    }
-    cause(new XmppError('stream-error', `see-other-host ${host}`.trim()));
-  };
-}
-
-/** Drops a client for good: no listeners of ours, no socket, and a late error cannot crash. */
-function discard(client: Client): void {
-  client.removeAllListeners();
-  client.on('error', () => undefined);
-  destroySocket(client);
 }
