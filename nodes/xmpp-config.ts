@@ -81,6 +81,17 @@ export = function register(RED: NodeAPI): void {
       }
     }
 
+    // A message the server or the recipient's server sent back with an error (the recipient does
+    // not exist, is offline without storage, refuses it …): the flows using this connection hear
+    // of it through their Catch nodes, never silence. RFC 6120 8.3: such a bounce is type error.
+    dispatcher.subscribe('message', (stanza) => {
+      if (stanza.attrs.type !== 'error') return;
+      const condition = stanza.getChild('error')?.getChildElements().find((el) => el.getNS() === 'urn:ietf:params:xml:ns:xmpp-stanzas' && el.name !== 'text')?.name ?? 'undefined-condition';
+      const from = stanza.attrs.from ?? '';
+      const failure = Object.assign(new Error(t('xmpp-config.error.bounced', { jid: from, condition })), { code: 'bounced' });
+      node.error(failure, { topic: from, payload: stanza.getChildText('body') ?? '', xmpp: { type: 'error', condition, stanza: stanza.toString() } });
+    });
+
     function open(): void {
       if (session || !options) return;
       session = new Session({ ...options, password: node.credentials.password ?? '', dispatcher });

@@ -300,6 +300,13 @@ describe(`bad input to xmpp-out: ${rows.length} rows (${counts.sent} sent, ${cou
       if ('refused' in outcome) {
         assert.equal(rowCaught.length, 1, 'one Catch');
         assert.equal(rowCompleted.length, 0, 'no done() without error');
+      } else if ('bounced' in outcome) {
+        // Written, so done(); then the bounce reaches the Catch node through the connection.
+        await eventually(() => caught.length - caughtMark, (n) => n >= 1, 5000, 'the bounce at the Catch node');
+        const bounces = caught.slice(caughtMark);
+        assert.deepEqual(bounces.map((m) => (m.error as { code?: string }).code), ['bounced'], 'one Catch for the bounce');
+        assert.equal((bounces[0] as unknown as { xmpp: { condition: string } }).xmpp.condition, outcome.bounced.condition);
+        assert.equal(rowCompleted.length, 1, 'one done()');
       } else {
         assert.deepEqual(rowCaught.map((m) => m.error.message), [], 'no Catch');
         assert.equal(rowCompleted.length, 1, 'one done()');
@@ -318,7 +325,7 @@ describe(`bad input to xmpp-out: ${rows.length} rows (${counts.sent} sent, ${cou
   it('after all rows: one session for the bot, never replaced', async () => {
     const sessions = await prosody.sessionJids(bot);
     assert.deepEqual(sessions, [`${bot}/flows`]);
-    assert.equal(caught.length, counts.refused);
+    assert.equal(caught.length, counts.refused + counts.bounced);
   });
 
   // This Prosody accepts stanzas up to 2 MiB (its default is 256 KiB); above that it closes the
