@@ -204,7 +204,12 @@ export = function register(RED: NodeAPI): void {
       } else {
         let copy: NodeMessage;
         try {
-          copy = JSON.parse(JSON.stringify(msg)) as NodeMessage;
+          // An HTTP request's req/res cannot wait (nor survive a restart): the held copy goes
+          // without them, and the notice on output 2 below still has them to answer with.
+          const { req: _req, res: _res, ...rest } = msg as NodeMessage & { req?: unknown; res?: unknown };
+          void _req;
+          void _res;
+          copy = JSON.parse(JSON.stringify(rest)) as NodeMessage;
         } catch (error) {
           done(connection.fail(new XmppError('invalid-payload', error instanceof Error ? error.message : String(error))));
           return;
@@ -214,6 +219,10 @@ export = function register(RED: NodeAPI): void {
         } else {
           persist();
           scheduleExpiry();
+          // A notice that it was held (say, to answer an HTTP request with 202); the msg itself
+          // goes out of output 1 when the recipient is back.
+          (msg as NodeMessage & { gate?: unknown }).gate = { reason, recipient, held: true };
+          node.send([null, msg]);
         }
       }
       render();

@@ -104,7 +104,7 @@ describe('presence-gate', function () {
         gate('gdiv', dj, 'divert', [['present'], ['absent']]),
         gate('gaway', dj, 'divert', [['present'], ['absent']], { blockAway: true }),
         gate('gdrop', dj, 'drop', [['present']]),
-        gate('ghold', dj, 'hold', [['present', 'out']]),
+        gate('ghold', dj, 'hold', [['present', 'out'], ['absent']]),
       ],
       ['present', 'absent'],
       dj,
@@ -129,6 +129,7 @@ describe('presence-gate', function () {
     assert.ok(!seen.present?.some((m) => m._msgid === droppedId), 'a dropped msg goes nowhere');
     assert.match(String(lastStatus('gdrop')?.text), /presence-gate\.status\.dropped/);
     const heldOnDnd = feed('ghold', { payload: 'held on dnd' });
+    assert.deepEqual((await arrived('absent', heldOnDnd, 'the held notice'))?.gate, { reason: 'dnd', recipient: dj, held: true });
     await eventually(() => lastStatus('ghold')?.text, (t) => t === 'presence-gate.status.held', 5_000, 'held status');
     assert.ok(!seen.completed?.some((m) => m._msgid === heldOnDnd), 'a held msg is not done yet');
 
