@@ -5,9 +5,8 @@ import { presenceMsg } from './lib/presence-msg';
 import { bareOf, parseJid, formatJid } from './core/jid';
 import { readMessage } from './core/message-stanza';
 import type { XmlElement } from './core/xmpp-lib';
-import { connectionOf, leaveAndDeregister } from './lib/connection';
+import { connectionOf, joinIfRoom, leaveAndDeregister } from './lib/connection';
 import { incomingMsg } from './lib/message-msg';
-import type { RoomMembership } from './core/muc';
 import { roomMsg, roomOptions, type RoomFields } from './lib/room-msg';
 
 interface XmppInDef extends NodeDef, RoomFields {
@@ -94,14 +93,7 @@ export = function register(RED: NodeAPI): void {
     connection.register(node);
 
     // With a room: its group-chat messages and private messages from its occupants, nothing else.
-    let membership: RoomMembership | undefined;
-    if (room) {
-      try {
-        membership = connection.joinRoom(room);
-      } catch (error) {
-        node.error(connection.describe(error));
-      }
-    }
+    const membership = joinIfRoom(connection, node, room);
     if (membership) {
       const joined = membership.room;
       subscriptions.push(

@@ -2,10 +2,10 @@
 // change; done() once written, done(err) when it cannot be.
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { isMessageType, type MessageType } from './core/message-stanza';
-import { connectionOf, leaveAndDeregister } from './lib/connection';
+import { connectionOf, joinIfRoom, leaveAndDeregister } from './lib/connection';
 import { outgoingMessage } from './lib/message-msg';
 import { presenceAction, runPresenceAction } from './lib/presence-msg';
-import { RoomError, type Room, type RoomMembership } from './core/muc';
+import { RoomError, type Room } from './core/muc';
 import { ROOM_JOIN_WAIT_MS, roomMessage, roomOptions, roomTarget, type RoomFields } from './lib/room-msg';
 
 interface XmppOutDef extends NodeDef, RoomFields {
@@ -83,14 +83,7 @@ export = function register(RED: NodeAPI): void {
     });
     connection.register(node);
 
-    let membership: RoomMembership | undefined;
-    if (room) {
-      try {
-        membership = connection.joinRoom(room);
-      } catch (error) {
-        node.error(connection.describe(error));
-      }
-    }
+    const membership = joinIfRoom(connection, node, room);
     const stopWatching = membership?.room.onEvent((event) => {
       if (event.state === 'joined') {
         node.status({ fill: 'green', shape: 'dot', text: RED._('xmpp-out.status.joined', { room: room?.room ?? '', nick: event.nick }) });

@@ -94,3 +94,14 @@ export function leaveAndDeregister(connection: XmppConnection, node: Node, membe
     () => connection.deregister(node, removed),
   );
 }
+
+/** Enters the node's room, if it names one; a room that cannot be named is logged on the node. */
+export function joinIfRoom(connection: XmppConnection, node: Node, room: RoomOptions | undefined): RoomMembership | undefined {
+  if (!room) return undefined;
+  try {
+    return connection.joinRoom(room);
+  } catch (error) {
+    node.error(connection.describe(error));
+    return undefined;
+  }
+}

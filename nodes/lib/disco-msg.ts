@@ -2,6 +2,7 @@
 // and the flow's answer for a disco node it handles, read back into DiscoInfo / DiscoItem[].
 import { formatJid, parseJid } from '../core/jid';
 import type { DataForm, DiscoInfo, DiscoItem, Identity } from '../core/disco-stanza';
+import { positiveNumber, present, text, timeoutMs } from './msg-fields';
 
 export type QueryKind = 'info' | 'items' | 'version' | 'walk';
 export const QUERY_KINDS: readonly QueryKind[] = ['info', 'items', 'version', 'walk'];
@@ -39,29 +40,9 @@ export interface DiscoQuery {
   timeoutMs: number;
 }
 
-function text(value: unknown): string | undefined {
-  if (typeof value === 'string') return value.trim() === '' ? undefined : value.trim();
-  return undefined;
-}
-
-function present(value: unknown): boolean {
-  return value !== undefined && value !== null && value !== '';
-}
-
-/** A positive number from a msg value or a field, or undefined when the value is not one. */
-function positiveNumber(value: unknown): number | undefined {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value.trim()) : NaN;
-  return Number.isFinite(n) && n > 0 ? n : undefined;
-}
-
 /** The timeout in ms: msg.timeout (s) over the node's field (s) over 10 s. */
 export function timeoutOf(msgValue: unknown, fieldValue: unknown): number {
-  if (present(msgValue)) {
-    const s = positiveNumber(msgValue);
-    if (s === undefined) throw new DiscoMsgError('invalid-timeout', String(msgValue));
-    return Math.round(s * 1000);
-  }
-  return Math.round((positiveNumber(fieldValue) ?? DEFAULT_TIMEOUT_S) * 1000);
+  return timeoutMs(msgValue, fieldValue, DEFAULT_TIMEOUT_S, (given) => new DiscoMsgError('invalid-timeout', given));
 }
 
 function depthOf(msgValue: unknown, fieldValue: unknown): number {

@@ -5,6 +5,7 @@ import { formatJid, parseJid } from '../core/jid';
 import type { ElementSpec } from '../core/raw-iq';
 import type { RpcFault, RpcOutcome } from '../core/jabber-rpc';
 import type { RpcValue } from '../core/xmlrpc';
+import { present, text, timeoutMs } from './msg-fields';
 
 export const DEFAULT_TIMEOUT_S = 10;
 /** The fault a call gets when the flow does not reply in time. */
@@ -25,27 +26,9 @@ export class RpcMsgError extends Error {
   }
 }
 
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-}
-
-function present(value: unknown): boolean {
-  return value !== undefined && value !== null && value !== '';
-}
-
-function positiveNumber(value: unknown): number | undefined {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value.trim()) : NaN;
-  return Number.isFinite(n) && n > 0 ? n : undefined;
-}
-
 /** The timeout in ms: msg.timeout (s) over the node's field (s) over 10 s. */
 export function timeoutOf(msgValue: unknown, fieldValue: unknown): number {
-  if (present(msgValue)) {
-    const s = positiveNumber(msgValue);
-    if (s === undefined) throw new RpcMsgError('invalid-timeout', String(msgValue));
-    return Math.round(s * 1000);
-  }
-  return Math.round((positiveNumber(fieldValue) ?? DEFAULT_TIMEOUT_S) * 1000);
+  return timeoutMs(msgValue, fieldValue, DEFAULT_TIMEOUT_S, (given) => new RpcMsgError('invalid-timeout', given));
 }
 
 /** A comma (or space) separated list from a node field. */
