@@ -2,7 +2,7 @@
 // the shared xmpp-config node pointed at a test server, deployed into a real Node-RED.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, type EchoBotAccount, type FlowNode, type NodeRedProcess } from './node-red-process';
+import { pointAt, REPO_ROOT, type EchoBotAccount, type FlowNode, type NodeRedProcess } from './node-red-process';
 
 /** The id every example file gives its xmpp-config node, so a second import reuses the first. */
 export const SHARED_ACCOUNT_ID = 'xmpp-flows-account';
@@ -21,21 +21,8 @@ export function loadExample(file: string): FlowNode[] {
   return parsed as FlowNode[];
 }
 
-/** The flow with its xmpp-config node(s) set to an account; the password inline, as the editor deploys it. */
-export function pointAt(flow: FlowNode[], account: EchoBotAccount): FlowNode[] {
-  return flow.map((node) =>
-    node.type === 'xmpp-config'
-      ? {
-          ...node,
-          jid: account.jid,
-          host: account.host,
-          port: String(account.port),
-          security: account.security ?? 'none',
-          credentials: { password: account.password },
-        }
-      : { ...node },
-  );
-}
+// pointAt (the account node aimed at the test server) lives in node-red-process.ts, shared with the echo bot.
+export { pointAt };
 
 /** Lines of Node-RED's log that say a flow did not load as it should. */
 const TROUBLE = /Waiting for missing types|missing type|Missing node modules|Unknown type|\[error\]/i;

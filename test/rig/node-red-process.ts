@@ -327,27 +327,22 @@ export interface EchoBotAccount {
   security?: 'starttls' | 'tls' | 'none';
 }
 
+/** A flow with its xmpp-config node pointed at an account (the password inline, as the editor sends it on deploy). */
+export function pointAt(flow: FlowNode[], account: EchoBotAccount): FlowNode[] {
+  return flow.map((node) =>
+    node.type === 'xmpp-config'
+      ? { ...node, jid: account.jid, host: account.host, port: String(account.port), security: account.security ?? 'none', credentials: { password: account.password } }
+      : { ...node },
+  );
+}
+
 /**
- * The flow of examples/echo-bot.json with its xmpp-config node pointed at an account
- * (the password inline, as the editor sends it on deploy). `name` renames the xmpp-in node,
+ * The flow of examples/echo-bot.json pointed at an account. `name` renames the xmpp-in node,
  * which makes a deploy that really changes something.
  */
 export function echoBotFlow(account: EchoBotAccount, name?: string): FlowNode[] {
   const example = JSON.parse(readFileSync(join(REPO_ROOT, 'examples', 'echo-bot.json'), 'utf8')) as FlowNode[];
-  return example.map((node) => {
-    if (node.type === 'xmpp-config') {
-      return {
-        ...node,
-        jid: account.jid,
-        host: account.host,
-        port: String(account.port),
-        security: account.security ?? 'none',
-        credentials: { password: account.password },
-      };
-    }
-    if (node.type === 'xmpp-in' && name !== undefined) return { ...node, name };
-    return { ...node };
-  });
+  return pointAt(example, account).map((node) => (node.type === 'xmpp-in' && name !== undefined ? { ...node, name } : node));
 }
 
 /** The node types the package declares (package.json "node-red"."nodes"), sorted. */

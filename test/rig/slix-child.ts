@@ -50,13 +50,19 @@ export class SlixChild<E extends SlixEvent> {
 
   /** Sends one command line (JSON) to the script. */
   command(value: unknown): void {
-    this.child.stdin?.write(`${JSON.stringify(value)}\n`);
+    this.line(JSON.stringify(value));
   }
 
-  waitFor(match: (event: E) => boolean, timeoutMs = 10_000, what = 'slixmpp event'): Promise<E> {
+  /** Sends one line of text to the script. */
+  line(text: string): void {
+    this.child.stdin?.write(`${text}\n`);
+  }
+
+  /** The first event (already seen, from index `from` on, or coming) that matches. */
+  waitFor(match: (event: E) => boolean, timeoutMs = 10_000, what = 'slixmpp event', from = 0): Promise<E> {
     return new Promise((resolve, reject) => {
       const check = (): void => {
-        const found = this.events.find(match);
+        const found = this.events.slice(from).find(match);
         if (found) {
           finish();
           resolve(found);
