@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     });
     const rpc = new RpcServer();
     rpc.attach(b);
-    rpc.serve(['echo'], [], async (call) => ({ result: call.params[0] ?? null }));
+    rpc.serve(['echo'], { mode: 'listed', callers: ['a@localhost'] }, (call, _from, respond) => respond({ result: call.params[0] ?? null }));
 
     const message: number[] = [];
     for (let i = 0; i < runs; i += 1) {

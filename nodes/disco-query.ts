@@ -3,18 +3,25 @@
 // Query mode: each msg asks an entity (msg.to or the node's JID) for disco#info, disco#items,
 // its software version, or walks its items tree; the answer replaces msg.payload.
 //
-// Answer mode: the flow answers disco queries for one disco node name. Each query comes out as a
-// msg with a reply handle (msg._disco.reply and msg.xmpp.reply); the flow sends the msg back into
-// a disco-query node in answer mode with the answer in msg.payload (like HTTP In / HTTP Response).
-// Pending replies live in a map shared by all disco-query nodes, keyed by that handle; no reply
-// within the timeout answers item-not-found.
+// Answer mode: the flow answers disco queries for one disco node name, from the listed askers
+// (nobody unless listed, or anyone when chosen; others get item-not-found, as for a node that
+// does not exist). Each query comes out as a msg with a reply handle (msg._disco.reply and
+// msg.xmpp.reply); the flow sends the msg back into a disco-query node in answer mode with the
+// answer in msg.payload (like HTTP In / HTTP Response). Pending replies live in a map shared by
+// all disco-query nodes, keyed by that handle; the connection bounds how many wait at once; no
+// reply within the timeout answers item-not-found.
 import { randomBytes } from 'node:crypto';
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import type { DiscoInfo, DiscoItem } from './core/disco-stanza';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
+import { BurstLog, type BurstLine } from './core/burst-log';
+import type { XmppError } from './core/errors';
+import type { Refusal } from './core/pending-limit';
+import type { DiscoRespond, NodeAnswer } from './core/self-description';
 import { connectionOf, type XmppConnection } from './lib/connection';
 import { DiscoMsgError, queryPayload, readAnswer, readQuery, replyIdOf, timeoutOf, type AskedPayload, type DiscoQuery } from './lib/disco-msg';
+import { withOwnStatus } from './lib/own-status';
+import { readServing, type ServingFields } from './lib/serving';
 
-interface DiscoQueryDef extends NodeDef {
+interface DiscoQueryDef extends NodeDef, ServingFields {
   server: string;
   /** 'query' (ask others) or 'answer' (the flow answers for `node`). */
   mode: string;
@@ -29,14 +36,14 @@ interface DiscoQueryDef extends NodeDef {
 
 type Done = (err?: Error) => void;
 type Send = (msg: NodeMessage) => void;
-type Answer = DiscoInfo | DiscoItem[] | undefined;
 
 interface PendingReply {
   kind: 'info' | 'items';
   /** The disco node name the query was for. */
   discoNode: string;
   owner: string;
-  settle: (answer: Answer) => void;
+  /** Answers the asker; returns the error when the answer cannot be sent. */
+  settle: DiscoRespond;
 }
 
 /** Every query waiting for the flow's reply, by reply handle, across all disco-query nodes. */
@@ -64,35 +71,58 @@ export = function register(RED: NodeAPI): void {
     };
 
     const undo: (() => void)[] = [];
+    let user: Node = node;
+    // Under a flood these would be one line per query: the first at once, then a count per minute.
+    const noReplies = new BurstLog<{ kind: string; node: string; from: string; seconds: number }>((line) =>
+      node.warn(line.kind === 'first' ? RED._('disco-query.warning.no-reply', line.detail) : RED._('disco-query.warning.no-reply-more', { count: line.count, seconds: Math.round(line.sinceMs / 1000) })),
+    );
+    undo.push(() => noReplies.close());
     if (def.mode === 'answer') {
       const discoNode = (def.node ?? '').trim();
+      const serving = readServing(def);
       if (discoNode === '') {
-        node.status({ fill: 'red', shape: 'ring', text: RED._('disco-query.status.no-node') });
+        user = withOwnStatus(node, () => ({ fill: 'red', shape: 'ring', text: RED._('disco-query.status.no-node') }));
         node.error(RED._('disco-query.error.no-node'));
       } else {
-        undo.push(conn.answerDiscoNode(discoNode, (kind, from) => ask(discoNode, kind, from)));
+        if (serving.nobody) {
+          node.warn(RED._('disco-query.warning.nobody', { node: discoNode }));
+          user = withOwnStatus(node, (connection: NodeStatus) =>
+            connection.fill === 'green' ? { fill: 'yellow', shape: 'ring', text: RED._('disco-query.status.nobody', { status: String(connection.text ?? '') }) } : connection,
+          );
+        }
+        undo.push(conn.answerDiscoNode(discoNode, (kind, from, respond) => ask(discoNode, kind, from, respond), { access: serving.access, limits: serving.limits, onRefused: (line) => warnRefused(line) }));
       }
     }
 
-    /** Sends the query into the flow and resolves with the flow's reply, or undefined after the timeout. */
-    function ask(discoNode: string, kind: 'info' | 'items', from: string): Promise<Answer> {
+    function warnRefused(line: BurstLine<Refusal>): void {
+      if (line.kind === 'more') {
+        node.warn(RED._('disco-query.warning.busy-more', { count: line.count, seconds: Math.round(line.sinceMs / 1000) }));
+        return;
+      }
+      const { bound, limit, caller } = line.detail;
+      node.warn(RED._(bound === 'caller' ? 'disco-query.warning.busy-caller' : 'disco-query.warning.busy-total', { limit, caller }));
+    }
+
+    /** The Error for an answer the asker could not be given (the asker got item-not-found instead). */
+    const unsendable = (error: XmppError): Error => Object.assign(new Error(RED._('disco-query.error.unsendable', { detail: conn.describe(error) })), { code: error.code });
+
+    /** Sends the query into the flow; its reply (or item-not-found after the timeout) goes to `respond`. */
+    function ask(discoNode: string, kind: 'info' | 'items', from: string, respond: DiscoRespond): void {
       const reply = randomBytes(9).toString('base64url');
       const timeoutMs = timeoutOf(undefined, def.timeout);
-      return new Promise<Answer>((resolve) => {
-        const timer = setTimeout(() => {
-          node.warn(RED._('disco-query.warning.no-reply', { kind, node: discoNode, from, seconds: timeoutMs / 1000 }));
-          settle(undefined);
-        }, timeoutMs);
-        const settle = (answer: Answer): void => {
-          if (!pending.delete(reply)) return;
-          clearTimeout(timer);
-          resolve(answer);
-        };
-        pending.set(reply, { kind, discoNode, owner: node.id, settle });
-        const payload: AskedPayload = { kind, node: discoNode, from };
-        const msg = { payload, from, topic: discoNode, xmpp: { reply, kind, node: discoNode }, _disco: { reply } };
-        node.send(msg as NodeMessage);
-      });
+      const timer = setTimeout(() => {
+        noReplies.note({ kind, node: discoNode, from, seconds: timeoutMs / 1000 });
+        settle(undefined);
+      }, timeoutMs);
+      const settle: DiscoRespond = (answer) => {
+        if (!pending.delete(reply)) return undefined;
+        clearTimeout(timer);
+        return respond(answer);
+      };
+      pending.set(reply, { kind, discoNode, owner: node.id, settle });
+      const payload: AskedPayload = { kind, node: discoNode, from };
+      const msg = { payload, from, topic: discoNode, xmpp: { reply, kind, node: discoNode }, _disco: { reply } };
+      node.send(msg as NodeMessage);
     }
 
     async function query(q: DiscoQuery): Promise<unknown> {
@@ -118,7 +148,7 @@ export = function register(RED: NodeAPI): void {
           done(Object.assign(new Error(RED._('disco-query.error.no-pending')), { code: 'no-pending' }));
           return;
         }
-        let answer: Answer;
+        let answer: NodeAnswer;
         try {
           answer = readAnswer(waiting.kind, msg.payload);
         } catch (error) {
@@ -126,8 +156,9 @@ export = function register(RED: NodeAPI): void {
           done(fail(error));
           return;
         }
-        waiting.settle(answer);
-        done();
+        // Built and measured now: an answer the server would refuse is never sent.
+        const refused = waiting.settle(answer);
+        done(refused ? unsendable(refused) : undefined);
         return;
       }
       let q: DiscoQuery;
@@ -147,13 +178,13 @@ export = function register(RED: NodeAPI): void {
       );
     });
 
-    conn.register(node);
+    conn.register(user);
 
     node.on('close', (removed: boolean, finished: () => void) => {
-      for (const remove of undo) remove();
       // Queries this node put into the flow are answered item-not-found rather than left waiting.
       for (const waiting of [...pending.values()]) if (waiting.owner === node.id) waiting.settle(undefined);
-      conn.deregister(node, removed).then(finished, finished);
+      for (const remove of undo) remove();
+      conn.deregister(user, removed).then(finished, finished);
     });
   }
 

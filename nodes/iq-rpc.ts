@@ -3,21 +3,29 @@
 // call:  each msg calls a method (node field or msg.method) on a full JID (msg.to or the node's JID)
 //        with msg.payload as the params; the result replaces msg.payload. A fault fails the msg
 //        (faultCode/faultString on the error) or, with "faults to output 2", goes out there.
-// serve: the node serves an allowlist of method names. Each call comes out as a msg with a reply
-//        handle (msg._rpc.id); the flow sends it to an iq-rpc node in "reply" mode with the result
-//        in msg.payload, or msg.fault. Pending calls live in a map shared by all iq-rpc nodes,
-//        like HTTP In / HTTP Response. No reply within the timeout answers a fault (-32000).
-// reply: answers the call named by msg._rpc.id.
+// serve: the node serves an allowlist of method names to the listed callers (nobody unless listed,
+//        or anyone when chosen). Each call comes out as a msg with a reply handle (msg._rpc.id);
+//        the flow sends it to an iq-rpc node in "reply" mode with the result in msg.payload, or
+//        msg.fault. Pending calls live in a map shared by all iq-rpc nodes, like HTTP In / HTTP
+//        Response; the connection bounds how many wait at once. No reply within the timeout
+//        answers a fault (-32000).
+// reply: answers the call named by msg._rpc.id; a result that cannot be sent fails the msg.
 // raw:   an IQ get/set with a child element the flow gives; the answer as XML text and a plain object.
 //
 // Nothing from a call is ever evaluated or executed: params are data for the flow.
 import { randomBytes } from 'node:crypto';
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import type { RpcCall, RpcOutcome } from './core/jabber-rpc';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
+import { BurstLog, type BurstLine } from './core/burst-log';
+import type { XmppError } from './core/errors';
+import type { RpcCall, RpcOutcome, RpcRespond } from './core/jabber-rpc';
+import type { Refusal } from './core/pending-limit';
+import { FAULT, FAULT_TEXT } from './core/rpc-faults';
 import { connectionOf, type XmppConnection } from './lib/connection';
+import { withOwnStatus } from './lib/own-status';
 import { RpcMsgError, listOf, noReplyFault, readCallMsg, readRawMsg, readReply, timeoutOf } from './lib/rpc-msg';
+import { readServing, type ServingFields } from './lib/serving';
 
-interface IqRpcDef extends NodeDef {
+interface IqRpcDef extends NodeDef, ServingFields {
   server: string;
   /** 'call' | 'serve' | 'reply' | 'raw'. */
   mode: string;
@@ -25,7 +33,7 @@ interface IqRpcDef extends NodeDef {
   method: string;
   /** serve: comma separated method names. */
   methods: string;
-  /** serve: comma separated bare JIDs or domains; empty: anyone. */
+  /** serve: comma separated bare JIDs or domains (with access 'listed', the default; empty: nobody). */
   callers: string;
   /** Seconds: the call's wait (call, raw) or the flow's time to reply (serve). */
   timeout: string | number;
@@ -44,7 +52,8 @@ type Send = (msg: NodeMessage | (NodeMessage | null)[]) => void;
 
 interface PendingCall {
   owner: string;
-  settle: (outcome: RpcOutcome) => void;
+  /** Answers the caller; returns the error when the outcome cannot be sent. */
+  settle: RpcRespond;
 }
 
 /** Every served call waiting for the flow's reply, by msg._rpc.id, across all iq-rpc nodes. */
@@ -80,34 +89,57 @@ export = function register(RED: NodeAPI): void {
     };
 
     const undo: (() => void)[] = [];
+    let user: Node = node;
+    // Under a flood these would be one line per call: the first at once, then a count per minute.
+    const noReplies = new BurstLog<{ method: string; from: string; seconds: number }>((line) =>
+      node.warn(line.kind === 'first' ? RED._('iq-rpc.warning.no-reply', line.detail) : RED._('iq-rpc.warning.no-reply-more', { count: line.count, seconds: Math.round(line.sinceMs / 1000) })),
+    );
+    undo.push(() => noReplies.close());
     if (mode === 'serve') {
       const methods = listOf(def.methods);
+      const serving = readServing(def);
       if (methods.length === 0) {
-        node.status({ fill: 'red', shape: 'ring', text: RED._('iq-rpc.status.no-methods') });
+        user = withOwnStatus(node, () => ({ fill: 'red', shape: 'ring', text: RED._('iq-rpc.status.no-methods') }));
         node.error(RED._('iq-rpc.error.no-methods'));
       } else {
-        undo.push(conn.rpcServe(methods, listOf(def.callers), (call, from) => ask(call, from), codec));
+        if (serving.nobody) {
+          node.warn(RED._('iq-rpc.warning.nobody'));
+          user = withOwnStatus(node, (connection: NodeStatus) =>
+            connection.fill === 'green' ? { fill: 'yellow', shape: 'ring', text: RED._('iq-rpc.status.nobody', { status: String(connection.text ?? '') }) } : connection,
+          );
+        }
+        undo.push(conn.rpcServe(methods, serving.access, (call, from, respond) => ask(call, from, respond), { codec, limits: serving.limits, onRefused: (line) => warnRefused(line) }));
       }
     }
 
-    /** Sends a served call into the flow and resolves with its reply, or a fault after the timeout. */
-    function ask(call: RpcCall, from: string): Promise<RpcOutcome> {
+    function warnRefused(line: BurstLine<Refusal>): void {
+      if (line.kind === 'more') {
+        node.warn(RED._('iq-rpc.warning.busy-more', { count: line.count, seconds: Math.round(line.sinceMs / 1000) }));
+        return;
+      }
+      const { bound, limit, caller } = line.detail;
+      node.warn(RED._(bound === 'caller' ? 'iq-rpc.warning.busy-caller' : 'iq-rpc.warning.busy-total', { limit, caller }));
+    }
+
+    /** The Error for a reply the caller could not be given (the caller got fault -32603 instead). */
+    const unsendable = (error: XmppError): Error => Object.assign(new Error(RED._('iq-rpc.error.unsendable', { detail: conn.describe(error) })), { code: error.code });
+
+    /** Sends a served call into the flow; its reply (or a fault after the timeout) goes to `respond`. */
+    function ask(call: RpcCall, from: string, respond: RpcRespond): void {
       const id = randomBytes(9).toString('base64url');
       const timeoutMs = timeoutOf(undefined, def.timeout);
-      return new Promise<RpcOutcome>((resolve) => {
-        const timer = setTimeout(() => {
-          node.warn(RED._('iq-rpc.warning.no-reply', { method: call.method, from, seconds: timeoutMs / 1000 }));
-          settle({ fault: noReplyFault(timeoutMs / 1000) });
-        }, timeoutMs);
-        const settle = (outcome: RpcOutcome): void => {
-          if (!pending.delete(id)) return;
-          clearTimeout(timer);
-          resolve(outcome);
-        };
-        pending.set(id, { owner: node.id, settle });
-        const msg = { payload: call.params, method: call.method, from, topic: call.method, _rpc: { id } };
-        node.send(msg as NodeMessage);
-      });
+      const timer = setTimeout(() => {
+        noReplies.note({ method: call.method, from, seconds: timeoutMs / 1000 });
+        settle({ fault: noReplyFault(timeoutMs / 1000) });
+      }, timeoutMs);
+      const settle: RpcRespond = (outcome) => {
+        if (!pending.delete(id)) return undefined;
+        clearTimeout(timer);
+        return respond(outcome);
+      };
+      pending.set(id, { owner: node.id, settle });
+      const msg = { payload: call.params, method: call.method, from, topic: call.method, _rpc: { id } };
+      node.send(msg as NodeMessage);
     }
 
     node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
@@ -130,12 +162,13 @@ export = function register(RED: NodeAPI): void {
         try {
           outcome = readReply(fields);
         } catch (error) {
-          waiting.settle({ fault: { faultCode: -32603, faultString: 'the flow gave an invalid fault' } });
+          waiting.settle({ fault: { faultCode: FAULT.internal, faultString: FAULT_TEXT.invalidFault } });
           done(fail(error));
           return;
         }
-        waiting.settle(outcome);
-        done();
+        // Encoded and measured now: what XML cannot carry or the server would refuse is never sent.
+        const refused = waiting.settle(outcome);
+        done(refused ? unsendable(refused) : undefined);
         return;
       }
       if (mode === 'raw') {
@@ -192,13 +225,13 @@ export = function register(RED: NodeAPI): void {
       );
     });
 
-    conn.register(node);
+    conn.register(user);
 
     node.on('close', (removed: boolean, finished: () => void) => {
-      for (const remove of undo) remove();
       // Calls this node put into the flow are answered with a fault rather than left waiting.
-      for (const waiting of [...pending.values()]) if (waiting.owner === node.id) waiting.settle({ fault: { faultCode: -32000, faultString: 'the serving node was stopped' } });
-      conn.deregister(node, removed).then(finished, finished);
+      for (const waiting of [...pending.values()]) if (waiting.owner === node.id) waiting.settle({ fault: { faultCode: FAULT.timeout, faultString: FAULT_TEXT.servingStopped } });
+      for (const remove of undo) remove();
+      conn.deregister(user, removed).then(finished, finished);
     });
   }
 

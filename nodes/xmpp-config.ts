@@ -167,10 +167,10 @@ export = function register(RED: NodeAPI): void {
     node.discoWalk = (jid, discoNode, depth, timeoutMs) => attempt(() => walkItems(live().session, jid, discoNode, depth, timeoutMs));
     node.softwareVersion = (jid, timeoutMs) => attempt(() => queryVersion(live().session, jid, timeoutMs));
     node.addFeature = (feature) => description.addFeature(feature);
-    node.answerDiscoNode = (discoNode, answerer) => description.answerNode(discoNode, answerer);
+    node.answerDiscoNode = (discoNode, answerer, answering) => description.answerNode(discoNode, answerer, answering);
     node.rpcCall = (jid, method, params, timeoutMs, codec) => attempt(() => callRemote(live().session, jid, { method, params }, timeoutMs, codec));
-    node.rpcServe = (methods, callers, handler, codec) => {
-      const removers = [rpc.serve(methods, callers, handler, codec), description.addFeature(NS_RPC), description.addIdentity({ category: 'automation', type: 'rpc' })];
+    node.rpcServe = (methods, access, handler, serveOptions) => {
+      const removers = [rpc.serve(methods, access, handler, serveOptions), description.addFeature(NS_RPC), description.addIdentity({ category: 'automation', type: 'rpc' })];
       return () => {
         for (const remove of removers) remove();
       };

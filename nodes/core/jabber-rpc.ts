@@ -1,14 +1,15 @@
 // XEP-0009 Jabber-RPC: XML-RPC calls carried in IQ stanzas, both directions.
+import { callerAllowed, type CallerAccess } from './caller-access';
 import { XmppError } from './errors';
+import { errorReply, replyTooLarge } from './iq-reply';
+import { DEFAULT_PENDING_LIMITS, PendingLimit, type PendingLimits, type RefusalReport } from './pending-limit';
+import { FAULT, FAULT_TEXT } from './rpc-faults';
+import type { IqAnswer, Session } from './session';
 import { DEFAULT_CODEC, decodeParams, decodeValue, encodeParams, encodeValue, type CodecOptions, type RpcValue } from './xmlrpc';
-import type { Session } from './session';
 import type { XmlElement, XmlFactory } from './xmpp-lib';
 
 export const NS_RPC = 'jabber:iq:rpc';
-const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
-
-/** XML-RPC fault codes in common use (the xmlrpc-epi "specification for fault code interoperability"). */
-export const FAULT = { methodNotFound: -32601, invalidParams: -32602, internal: -32603, timeout: -32000 } as const;
+export { FAULT, FAULT_TEXT };
 
 export interface RpcCall {
   method: string;
@@ -32,9 +33,10 @@ export function buildCall(xml: XmlFactory, call: { method: string; params: unkno
   return xml('query', { xmlns: NS_RPC }, xml('methodCall', {}, xml('methodName', {}, call.method), encodeParams(xml, call.params, options)));
 }
 
+/** Reads a call as sent: the method name is not trimmed, so " echo " is not echo. */
 export function readCall(query: XmlElement): RpcCall {
   const call = query.getChild('methodCall');
-  const method = call?.getChildText('methodName')?.trim();
+  const method = call?.getChildText('methodName');
   if (!call || !method) throw new XmppError('invalid-payload', 'no methodCall with a methodName');
   return { method, params: decodeParams(call.getChild('params')) };
 }
@@ -70,29 +72,36 @@ export async function callRemote(session: Session, to: string, call: { method: s
   return outcome.result;
 }
 
-/** Who may call: empty allows everyone; otherwise bare JIDs and domains. */
-export function callerAllowed(from: string, allowed: readonly string[]): boolean {
-  if (allowed.length === 0) return true;
-  const bare = from.split('/')[0]?.toLowerCase() ?? '';
-  const domain = bare.includes('@') ? bare.slice(bare.indexOf('@') + 1) : bare;
-  return allowed.some((entry) => {
-    const wanted = entry.trim().toLowerCase();
-    return wanted === bare || wanted === domain;
-  });
-}
+/**
+ * Answers one served call, once: returns the error when the outcome cannot be sent (a value XML
+ * cannot carry, an answer over the size limit); the caller then gets fault -32603 instead.
+ */
+export type RpcRespond = (outcome: RpcOutcome) => XmppError | undefined;
 
-/** Answers one method's calls; a thrown error becomes an internal-error fault. */
-export type MethodHandler = (call: RpcCall, from: string) => Promise<RpcOutcome>;
+/** Takes one call; must end with respond() (a throw answers an internal-error fault). */
+export type MethodHandler = (call: RpcCall, from: string, respond: RpcRespond) => void;
+
+export interface ServeOptions {
+  /** How answers are written (default: the server's). */
+  codec?: CodecOptions;
+  /** Calls waiting for an answer at once, per caller and in total. */
+  limits?: PendingLimits;
+  /** Hears of refusals by the limits: the first of a burst, then counts. */
+  onRefused?: RefusalReport;
+}
 
 interface Registration {
   handler: MethodHandler;
-  callers: readonly string[];
+  access: CallerAccess;
   codec: CodecOptions;
+  limit: PendingLimit;
 }
 
 /**
  * The server side for one session: methods registered by name (the allowlist), each with who
- * may call it. An unknown method is a fault; a caller not allowed gets forbidden (type auth).
+ * may call it. A caller no registration lets in gets forbidden (type auth) whatever it asks, so
+ * a stranger cannot tell which methods exist; an allowed caller gets a fault for an unknown
+ * method. Each registration bounds the calls waiting for its answers (beyond: resource-constraint).
  */
 export class RpcServer {
   private readonly methods = new Map<string, Registration>();
@@ -114,44 +123,77 @@ export class RpcServer {
     return this.methods.size > 0;
   }
 
-  /** Serves the named methods, answering with `codec` (default: the server's); returns the remover. */
-  serve(methods: readonly string[], callers: readonly string[], handler: MethodHandler, codec: CodecOptions = this.options): () => void {
-    const registration = { handler, callers, codec };
+  /** Serves the named methods to the callers `access` lets in; returns the remover. */
+  serve(methods: readonly string[], access: CallerAccess, handler: MethodHandler, options: ServeOptions = {}): () => void {
+    const registration: Registration = {
+      handler,
+      access,
+      codec: options.codec ?? this.options,
+      limit: new PendingLimit(options.limits ?? DEFAULT_PENDING_LIMITS, options.onRefused),
+    };
     for (const method of methods) this.methods.set(method, registration);
     return () => {
       for (const method of methods) if (this.methods.get(method) === registration) this.methods.delete(method);
+      registration.limit.close();
     };
   }
 
-  private async answer(session: Session, stanza: XmlElement, query: XmlElement): Promise<XmlElement | undefined> {
+  /** Whether some registration lets `from` in (anything else is refused before reading the call). */
+  private letsIn(from: string): boolean {
+    for (const registration of new Set(this.methods.values())) if (callerAllowed(from, registration.access)) return true;
+    return false;
+  }
+
+  private answer(session: Session, stanza: XmlElement, query: XmlElement): IqAnswer | Promise<IqAnswer> {
     const xml = session.xml;
     if (!xml) return undefined;
     const from = stanza.attrs.from ?? '';
+    // With nothing served there is nothing to hide: the fault below says no such method.
+    if (this.serving && !this.letsIn(from)) return errorReply(xml, 'auth', 'forbidden');
     let call: RpcCall;
     try {
       call = readCall(query);
-    } catch (error) {
-      const text = error instanceof XmppError ? error.detail : 'unreadable call';
-      return buildOutcome(xml, { fault: { faultCode: FAULT.invalidParams, faultString: text } }, this.options);
+    } catch {
+      return buildOutcome(xml, { fault: { faultCode: FAULT.invalidParams, faultString: FAULT_TEXT.unreadableCall } }, this.options);
     }
     const registration = this.methods.get(call.method);
-    if (registration && !callerAllowed(from, registration.callers)) {
-      return xml('error', { type: 'auth' }, xml('forbidden', { xmlns: NS_STANZAS }));
-    }
-    if (!registration) {
-      return buildOutcome(xml, { fault: { faultCode: FAULT.methodNotFound, faultString: `no method ${call.method}` } }, this.options);
-    }
-    let outcome: RpcOutcome;
-    try {
-      outcome = await registration.handler(call, from);
-    } catch (error) {
-      outcome = { fault: { faultCode: FAULT.internal, faultString: error instanceof Error ? error.message : String(error) } };
-    }
-    try {
-      return buildOutcome(xml, outcome, registration.codec);
-    } catch (error) {
-      // A result we cannot encode (an integer beyond 32 bits, or null with nil off) is a fault, not silence.
-      return buildOutcome(xml, { fault: { faultCode: FAULT.internal, faultString: error instanceof XmppError ? error.detail : 'result cannot be encoded' } }, registration.codec);
-    }
+    if (!registration) return buildOutcome(xml, { fault: { faultCode: FAULT.methodNotFound, faultString: FAULT_TEXT.noSuchMethod } }, this.options);
+    if (!callerAllowed(from, registration.access)) return errorReply(xml, 'auth', 'forbidden');
+    const release = registration.limit.enter(from);
+    // Answered at once, without the flow: the caller may try again later (type wait).
+    if (!release) return errorReply(xml, 'wait', 'resource-constraint');
+    const limit = session.maxStanzaBytes;
+    return new Promise<IqAnswer>((resolve) => {
+      let answered = false;
+      const respond: RpcRespond = (outcome) => {
+        if (answered) return undefined;
+        answered = true;
+        release();
+        const { element, error } = encodeAnswer(xml, stanza, outcome, registration.codec, limit);
+        resolve(element);
+        return error;
+      };
+      try {
+        registration.handler(call, from, respond);
+      } catch {
+        respond({ fault: { faultCode: FAULT.internal, faultString: FAULT_TEXT.handlerFailed } });
+      }
+    });
+  }
+}
+
+/**
+ * The outcome as the answer's child, checked before it is queued: a value XML-RPC or XML cannot
+ * carry, or an answer over the size limit, becomes fault -32603 and comes back as the error.
+ */
+function encodeAnswer(xml: XmlFactory, request: XmlElement, outcome: RpcOutcome, codec: CodecOptions, limit: number): { element: XmlElement; error?: XmppError } {
+  try {
+    const element = buildOutcome(xml, outcome, codec);
+    const tooLarge = replyTooLarge(xml, request, element, limit);
+    if (tooLarge) throw tooLarge;
+    return { element };
+  } catch (caught) {
+    const error = caught instanceof XmppError ? caught : new XmppError('invalid-payload', 'the result cannot be encoded');
+    return { element: buildOutcome(xml, { fault: { faultCode: FAULT.internal, faultString: FAULT_TEXT.unsendable(error.detail || error.code) } }, codec), error };
   }
 }

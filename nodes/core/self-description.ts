@@ -1,14 +1,16 @@
 // What the bot says about itself: disco#info and disco#items (XEP-0030), entity capabilities in
 // its presence (XEP-0115), its software version (XEP-0092), and nodes answered by the flow.
 import { NS_CAPS, capsVer } from './caps';
+import { callerAllowed, type CallerAccess } from './caller-access';
 import { NS_DISCO_INFO, NS_DISCO_ITEMS, buildInfo, buildItems, type DiscoInfo, type DiscoItem, type Identity } from './disco-stanza';
+import type { XmppError } from './errors';
+import { errorReply, replyTooLarge } from './iq-reply';
+import { DEFAULT_PENDING_LIMITS, PendingLimit, type PendingLimits, type RefusalReport } from './pending-limit';
 import type { IqAnswer, Session } from './session';
-import type { XmlElement, XmlFactory } from './xmpp-lib';
-
+import type { XmlElement } from './xmpp-lib';
 
 export const NS_VERSION = 'jabber:iq:version';
 export const NS_PING = 'urn:xmpp:ping';
-const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 
 /** Where our capabilities are described (the 'node' of XEP-0115). */
 export const CAPS_NODE = 'https://flows.nodered.org/node/node-red-contrib-xmpp-flows';
@@ -20,11 +22,30 @@ export interface SoftwareVersion {
   os?: string | undefined;
 }
 
-/** Answers a disco query for a node the flow handles; undefined means item-not-found. */
-export type NodeAnswerer = (kind: 'info' | 'items', from: string) => Promise<DiscoInfo | DiscoItem[] | undefined>;
+export type NodeAnswer = DiscoInfo | DiscoItem[] | undefined;
 
-function errorElement(xml: XmlFactory, type: string, condition: string): XmlElement {
-  return xml('error', { type }, xml(condition, { xmlns: NS_STANZAS }));
+/**
+ * Answers one query for a flow's node, once: undefined means item-not-found. Returns the error
+ * when the answer cannot be sent (over the size limit); the asker then gets item-not-found.
+ */
+export type DiscoRespond = (answer: NodeAnswer) => XmppError | undefined;
+
+/** Takes one disco query for a node the flow handles; must end with respond() (a throw answers item-not-found). */
+export type NodeAnswerer = (kind: 'info' | 'items', from: string, respond: DiscoRespond) => void;
+
+export interface NodeAnswering {
+  /** Who may ask; anyone else gets item-not-found, as for a node that does not exist. */
+  access: CallerAccess;
+  /** Queries waiting for the flow at once, per asker and in total. */
+  limits?: PendingLimits;
+  /** Hears of refusals by the limits: the first of a burst, then counts. */
+  onRefused?: RefusalReport;
+}
+
+interface AnsweredNode {
+  answerer: NodeAnswerer;
+  access: CallerAccess;
+  limit: PendingLimit;
 }
 
 /**
@@ -34,7 +55,7 @@ function errorElement(xml: XmlFactory, type: string, condition: string): XmlElem
 export class SelfDescription {
   private readonly features = new Map<string, number>();
   private readonly extraIdentities = new Map<string, { identity: Identity; count: number }>();
-  private readonly answerers = new Map<string, NodeAnswerer>();
+  private readonly answerers = new Map<string, AnsweredNode>();
   private session: Session | undefined;
   private ver = '';
 
@@ -51,8 +72,8 @@ export class SelfDescription {
   attach(session: Session): () => void {
     this.session = session;
     const undo = [
-      session.handleIq('get', NS_DISCO_INFO, 'query', (stanza, query) => this.answerInfo(query, stanza.attrs.from ?? '')),
-      session.handleIq('get', NS_DISCO_ITEMS, 'query', (stanza, query) => this.answerItems(query, stanza.attrs.from ?? '')),
+      session.handleIq('get', NS_DISCO_INFO, 'query', (stanza, query) => this.answerInfo(stanza, query)),
+      session.handleIq('get', NS_DISCO_ITEMS, 'query', (stanza, query) => this.answerItems(stanza, query)),
       session.handleIq('get', NS_VERSION, 'query', () => this.answerVersion()),
       session.decoratePresence(() => (session.xml ? [session.xml('c', { xmlns: NS_CAPS, hash: 'sha-1', node: CAPS_NODE, ver: this.ver })] : [])),
     ];
@@ -103,11 +124,13 @@ export class SelfDescription {
     };
   }
 
-  /** Lets the flow answer disco queries for one node name; returns the remover. */
-  answerNode(node: string, answerer: NodeAnswerer): () => void {
-    this.answerers.set(node, answerer);
+  /** Lets the flow answer disco queries for one node name, to those `access` lets in; returns the remover. */
+  answerNode(node: string, answerer: NodeAnswerer, options: NodeAnswering): () => void {
+    const entry: AnsweredNode = { answerer, access: options.access, limit: new PendingLimit(options.limits ?? DEFAULT_PENDING_LIMITS, options.onRefused) };
+    this.answerers.set(node, entry);
     return () => {
-      if (this.answerers.get(node) === answerer) this.answerers.delete(node);
+      if (this.answerers.get(node) === entry) this.answerers.delete(node);
+      entry.limit.close();
     };
   }
 
@@ -118,26 +141,55 @@ export class SelfDescription {
     this.session?.refreshPresence(); // contacts learn the new capabilities from our presence
   }
 
-  private async answerInfo(query: XmlElement, from: string): Promise<IqAnswer> {
+  private answerInfo(stanza: XmlElement, query: XmlElement): IqAnswer | Promise<IqAnswer> {
     const xml = this.session?.xml;
     if (!xml) return undefined;
     const node = query.attrs.node;
     if (!node || node === `${CAPS_NODE}#${this.ver}`) return buildInfo(xml, this.info(), node);
-    const answerer = this.answerers.get(node);
-    const answer = answerer ? await answerer('info', from) : undefined;
-    if (!answer || Array.isArray(answer)) return errorElement(xml, 'cancel', 'item-not-found');
-    return buildInfo(xml, answer, node);
+    return this.askFlow(stanza, node, 'info');
   }
 
-  private async answerItems(query: XmlElement, from: string): Promise<IqAnswer> {
+  private answerItems(stanza: XmlElement, query: XmlElement): IqAnswer | Promise<IqAnswer> {
     const xml = this.session?.xml;
     if (!xml) return undefined;
     const node = query.attrs.node;
     if (!node) return buildItems(xml, this.items);
-    const answerer = this.answerers.get(node);
-    const answer = answerer ? await answerer('items', from) : undefined;
-    if (!answer || !Array.isArray(answer)) return errorElement(xml, 'cancel', 'item-not-found');
-    return buildItems(xml, answer, node);
+    return this.askFlow(stanza, node, 'items');
+  }
+
+  /**
+   * A query for a node some flow answers. Someone not let in gets exactly what a node nobody
+   * answers for gets (item-not-found), so a stranger cannot tell which nodes exist; beyond the
+   * limits the asker gets resource-constraint at once, without the flow.
+   */
+  private askFlow(stanza: XmlElement, node: string, kind: 'info' | 'items'): IqAnswer | Promise<IqAnswer> {
+    const session = this.session;
+    const xml = session?.xml;
+    if (!session || !xml) return undefined;
+    const from = stanza.attrs.from ?? '';
+    const entry = this.answerers.get(node);
+    const notFound = errorReply(xml, 'cancel', 'item-not-found');
+    if (!entry || !callerAllowed(from, entry.access)) return notFound;
+    const release = entry.limit.enter(from);
+    if (!release) return errorReply(xml, 'wait', 'resource-constraint');
+    const limit = session.maxStanzaBytes;
+    return new Promise<IqAnswer>((resolve) => {
+      let answered = false;
+      const respond: DiscoRespond = (answer) => {
+        if (answered) return undefined;
+        answered = true;
+        release();
+        const element = kind === 'info' ? (answer && !Array.isArray(answer) ? buildInfo(xml, answer, node) : undefined) : Array.isArray(answer) ? buildItems(xml, answer, node) : undefined;
+        const tooLarge = element ? replyTooLarge(xml, stanza, element, limit) : undefined;
+        resolve(element && !tooLarge ? element : notFound);
+        return tooLarge;
+      };
+      try {
+        entry.answerer(kind, from, respond);
+      } catch {
+        respond(undefined);
+      }
+    });
   }
 
   private answerVersion(): IqAnswer {

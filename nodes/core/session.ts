@@ -233,6 +233,11 @@ export class Session {
     return this.current;
   }
 
+  /** The largest stanza we may send, in bytes (answers to others' IQs are checked against it too). */
+  get maxStanzaBytes(): number {
+    return this.options.maxStanzaBytes ?? DEFAULT_MAX_STANZA_BYTES;
+  }
+
   get online(): boolean {
     return this.current.state === 'online';
   }

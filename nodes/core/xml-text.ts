@@ -17,3 +17,16 @@ export function hasForbiddenXmlChars(text: string): boolean {
   FORBIDDEN.lastIndex = 0;
   return found;
 }
+
+/**
+ * Where the first character XML 1.0 forbids is, as "U+FFFE at position 4" (never the text itself,
+ * which may be large or a secret); undefined when there is none.
+ */
+export function forbiddenXmlCharAt(text: string): string | undefined {
+  FORBIDDEN.lastIndex = 0;
+  const match = FORBIDDEN.exec(text);
+  FORBIDDEN.lastIndex = 0;
+  if (!match) return undefined;
+  const code = (match[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+  return `U+${code} at position ${match.index}`;
+}

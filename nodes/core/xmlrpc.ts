@@ -1,7 +1,7 @@
 // XML-RPC values (the payload of XEP-0009 Jabber-RPC) ↔ JavaScript values. Nothing in a call is
 // ever evaluated: values are only read and built.
 import { XmppError } from './errors';
-import { hasForbiddenXmlChars } from './xml-text';
+import { forbiddenXmlCharAt } from './xml-text';
 import type { XmlElement, XmlFactory } from './xmpp-lib';
 
 export type RpcValue = string | number | boolean | Date | Buffer | null | RpcValue[] | { [name: string]: RpcValue };
@@ -61,7 +61,8 @@ export function encodeValue(xml: XmlFactory, value: unknown, options: CodecOptio
     return wrap(xml('int', {}, value.toString()));
   }
   if (typeof value === 'string') {
-    if (hasForbiddenXmlChars(value)) throw invalid('a string has characters XML cannot carry (control characters); send them as base64 (a Buffer)');
+    const bad = forbiddenXmlCharAt(value);
+    if (bad !== undefined) throw invalid(`a string has ${bad}, a character XML cannot carry; send binary data as a Buffer (base64)`);
     return wrap(xml('string', {}, value));
   }
   if (value instanceof Date) {
@@ -77,7 +78,8 @@ export function encodeValue(xml: XmlFactory, value: unknown, options: CodecOptio
       const members = Object.entries(value as Record<string, unknown>)
         .filter(([, member]) => member !== undefined)
         .map(([name, member]) => {
-          if (hasForbiddenXmlChars(name)) throw invalid(`a member name has characters XML cannot carry`);
+          const bad = forbiddenXmlCharAt(name);
+          if (bad !== undefined) throw invalid(`a struct member name has ${bad}, a character XML cannot carry`);
           return xml('member', {}, xml('name', {}, name), encodeValue(xml, member, options, seen));
         });
       return wrap(xml('struct', {}, ...members));

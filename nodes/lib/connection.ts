@@ -8,8 +8,9 @@ import type { IncomingPresence, OutgoingPresence } from '../core/presence-stanza
 import type { OwnPresence } from '../core/own-presence';
 import type { DiscoInfo, DiscoItem } from '../core/disco-stanza';
 import type { WalkedItem } from '../core/disco-client';
-import type { NodeAnswerer, SoftwareVersion } from '../core/self-description';
-import type { MethodHandler } from '../core/jabber-rpc';
+import type { NodeAnswerer, NodeAnswering, SoftwareVersion } from '../core/self-description';
+import type { MethodHandler, ServeOptions } from '../core/jabber-rpc';
+import type { CallerAccess } from '../core/caller-access';
 import type { CodecOptions, RpcValue } from '../core/xmlrpc';
 import type { ElementSpec, RawAnswer } from '../core/raw-iq';
 import type { Room, RoomMembership, RoomOptions } from '../core/muc';
@@ -59,15 +60,16 @@ export interface XmppConnection {
   softwareVersion(jid: string, timeoutMs: number): Promise<SoftwareVersion>;
   /** Announces a feature in our disco#info and capabilities while the returned function is not called. */
   addFeature(feature: string): () => void;
-  /** Lets a flow answer disco queries for one node name; returns the remover. */
-  answerDiscoNode(node: string, answerer: NodeAnswerer): () => void;
+  /** Lets a flow answer disco queries for one node name, to those `options.access` lets in; returns the remover. */
+  answerDiscoNode(node: string, answerer: NodeAnswerer, options: NodeAnswering): () => void;
   /** Calls a method on a full JID (XEP-0009); a fault rejects with RpcFaultError (.fault). */
   rpcCall(jid: string, method: string, params: unknown[], timeoutMs: number, codec?: CodecOptions): Promise<RpcValue>;
   /**
-   * Serves methods (an allowlist) to callers (bare JIDs or domains; empty: anyone). While any are
-   * served, disco announces jabber:iq:rpc and the identity automation/rpc. Returns the remover.
+   * Serves methods (an allowlist) to the callers `access` lets in (listed bare JIDs or domains, or
+   * anyone), with at most `options.limits` calls waiting at once. While any are served, disco
+   * announces jabber:iq:rpc and the identity automation/rpc. Returns the remover.
    */
-  rpcServe(methods: readonly string[], callers: readonly string[], handler: MethodHandler, codec?: CodecOptions): () => void;
+  rpcServe(methods: readonly string[], access: CallerAccess, handler: MethodHandler, options?: ServeOptions): () => void;
   /** An IQ get or set with the given child to `to` (undefined: our server). */
   rawIq(to: string | undefined, type: 'get' | 'set', child: string | ElementSpec, timeoutMs: number): Promise<RawAnswer>;
   /** Our full JID (the bound one when connected). */

@@ -1,6 +1,7 @@
 // disco-query msgs: what a query asks (from msg fields and the node's fields), what comes out,
 // and the flow's answer for a disco node it handles, read back into DiscoInfo / DiscoItem[].
 import { formatJid, parseJid } from '../core/jid';
+import { forbiddenXmlCharAt } from '../core/xml-text';
 import type { DataForm, DiscoInfo, DiscoItem, Identity } from '../core/disco-stanza';
 import { positiveNumber, present, text, timeoutMs } from './msg-fields';
 
@@ -101,42 +102,66 @@ export function replyIdOf(msg: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
+/**
+ * Text that goes into the answer as is: refused when it has a character XML 1.0 forbids (the
+ * server would end our stream on it). `where` names the place, never the text.
+ */
+function xmlText<T extends string | undefined>(value: T, where: string): T {
+  const bad = value === undefined ? undefined : forbiddenXmlCharAt(value);
+  if (bad !== undefined) throw new DiscoMsgError('invalid-answer', `${where} has ${bad}, a character XML cannot carry`);
+  return value;
+}
+
+function optionalText(value: unknown, where: string): string | undefined {
+  return xmlText(typeof value === 'string' && value !== '' ? value : undefined, where);
+}
+
 function stringList(value: unknown, what: string): string[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new DiscoMsgError('invalid-answer', `${what} must be a list of texts`);
-  return value as string[];
+  return (value as string[]).map((v, i) => xmlText(v, `${what}[${i}]`));
 }
 
-function readIdentity(value: unknown): Identity {
+function readIdentity(value: unknown, i: number): Identity {
   if (!value || typeof value !== 'object') throw new DiscoMsgError('invalid-answer', 'an identity must be an object');
   const { category, type, name, lang } = value as Record<string, unknown>;
   if (typeof category !== 'string' || category === '' || typeof type !== 'string' || type === '') {
     throw new DiscoMsgError('invalid-answer', 'an identity needs a category and a type');
   }
-  return { category, type, name: typeof name === 'string' && name !== '' ? name : undefined, lang: typeof lang === 'string' && lang !== '' ? lang : undefined };
+  const where = `identities[${i}]`;
+  return {
+    category: xmlText(category, `${where}.category`),
+    type: xmlText(type, `${where}.type`),
+    name: optionalText(name, `${where}.name`),
+    lang: optionalText(lang, `${where}.lang`),
+  };
 }
 
-function readForm(value: unknown): DataForm {
+function readForm(value: unknown, i: number): DataForm {
   if (!value || typeof value !== 'object') throw new DiscoMsgError('invalid-answer', 'a form must be an object');
   const { type, formType, fields } = value as Record<string, unknown>;
+  const where = `forms[${i}]`;
   const read: Record<string, string[]> = {};
   if (fields !== undefined && fields !== null) {
     if (typeof fields !== 'object' || Array.isArray(fields)) throw new DiscoMsgError('invalid-answer', 'form fields must be an object');
     for (const [name, values] of Object.entries(fields as Record<string, unknown>)) {
-      read[name] = typeof values === 'string' ? [values] : stringList(values, `form field ${name}`);
+      xmlText(name, `${where} a field name`);
+      read[name] = typeof values === 'string' ? [xmlText(values, `${where} field values`)] : stringList(values, `${where} field values`);
     }
   }
-  return { type: typeof type === 'string' && type !== '' ? type : 'result', formType: typeof formType === 'string' && formType !== '' ? formType : undefined, fields: read };
+  return { type: optionalText(type, `${where}.type`) ?? 'result', formType: optionalText(formType, `${where}.formType`), fields: read };
 }
 
-function readItem(value: unknown): DiscoItem {
+function readItem(value: unknown, i: number): DiscoItem {
   if (!value || typeof value !== 'object') throw new DiscoMsgError('invalid-answer', 'an item must be an object');
   const { jid, name, node } = value as Record<string, unknown>;
   if (typeof jid !== 'string' || jid.trim() === '') throw new DiscoMsgError('invalid-answer', 'an item needs a jid');
+  const where = `items[${i}]`;
   return {
-    jid: formatJid(parseJid(jid)),
-    name: typeof name === 'string' && name !== '' ? name : undefined,
-    node: typeof node === 'string' && node !== '' ? node : undefined,
+    // Checked before parsing: the JID rules alone let some of these characters through.
+    jid: formatJid(parseJid(xmlText(jid, `${where}.jid`))),
+    name: optionalText(name, `${where}.name`),
+    node: optionalText(node, `${where}.node`),
   };
 }
 

@@ -28,3 +28,12 @@ export function timeoutMs(msgValue: unknown, fieldValue: unknown, defaultS: numb
   }
   return Math.round((positiveNumber(fieldValue) ?? defaultS) * 1000);
 }
+
+/** A comma (or space) separated list from a node field. */
+export function listOf(field: unknown): string[] {
+  if (typeof field !== 'string') return [];
+  return field
+    .split(/[\s,]+/)
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+}

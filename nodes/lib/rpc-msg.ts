@@ -4,14 +4,15 @@
 import { formatJid, parseJid } from '../core/jid';
 import type { ElementSpec } from '../core/raw-iq';
 import type { RpcFault, RpcOutcome } from '../core/jabber-rpc';
+import { FAULT, FAULT_TEXT } from '../core/rpc-faults';
 import type { RpcValue } from '../core/xmlrpc';
-import { present, text, timeoutMs } from './msg-fields';
+import { listOf, present, text, timeoutMs } from './msg-fields';
 
 export const DEFAULT_TIMEOUT_S = 10;
 /** The fault a call gets when the flow does not reply in time. */
-export const NO_REPLY_FAULT_CODE = -32000;
+export const NO_REPLY_FAULT_CODE = FAULT.timeout;
 /** The fault code for msg.fault given as plain text ("application error" in the interop list). */
-export const APPLICATION_FAULT_CODE = -32500;
+export const APPLICATION_FAULT_CODE = FAULT.application;
 
 export type RpcMsgErrorCode = 'no-method' | 'invalid-method' | 'no-target' | 'bare-jid' | 'invalid-jid' | 'invalid-timeout' | 'no-child' | 'invalid-child' | 'invalid-iq-type' | 'invalid-fault';
 
@@ -31,14 +32,7 @@ export function timeoutOf(msgValue: unknown, fieldValue: unknown): number {
   return timeoutMs(msgValue, fieldValue, DEFAULT_TIMEOUT_S, (given) => new RpcMsgError('invalid-timeout', given));
 }
 
-/** A comma (or space) separated list from a node field. */
-export function listOf(field: unknown): string[] {
-  if (typeof field !== 'string') return [];
-  return field
-    .split(/[\s,]+/)
-    .map((entry) => entry.trim())
-    .filter(Boolean);
-}
+export { listOf };
 
 /** The params of a call: an array as is, nothing as none, any other value as the only param. */
 export function paramsOf(payload: unknown): unknown[] {
@@ -106,7 +100,7 @@ export function readReply(msg: Record<string, unknown>): RpcOutcome {
 }
 
 export function noReplyFault(seconds: number): RpcFault {
-  return { faultCode: NO_REPLY_FAULT_CODE, faultString: `no reply from the flow within ${seconds} s` };
+  return { faultCode: NO_REPLY_FAULT_CODE, faultString: FAULT_TEXT.noReply(seconds) };
 }
 
 export interface RawDefaults {

@@ -43,10 +43,11 @@ describe('disco-query', function () {
       configNode('cfg', BOT, prosody.port),
       { id: 'dq', ...query, to: '', wires: [['answers']] },
       { id: 'answers', type: 'helper', z: 'f1' },
-      // Answer mode: "sensors" is answered by the function node, "mute" by nobody.
-      { id: 'sensorsNode', type: 'disco-query', z: 'f1', server: 'cfg', mode: 'answer', to: '', query: 'info', node: 'sensors', depth: '1', timeout: '5', wires: [['answerer', 'asks']] },
+      // Answer mode: "sensors" is answered by the function node to everyone on localhost, "mute"
+      // by nobody (to anyone: chosen explicitly, an empty list lets nobody in).
+      { id: 'sensorsNode', type: 'disco-query', z: 'f1', server: 'cfg', mode: 'answer', to: '', query: 'info', node: 'sensors', depth: '1', timeout: '5', callers: 'localhost', wires: [['answerer', 'asks']] },
       { id: 'answerer', type: 'function', z: 'f1', func: ANSWERER, outputs: 1, wires: [['sensorsNode']] },
-      { id: 'muteNode', type: 'disco-query', z: 'f1', server: 'cfg', mode: 'answer', to: '', query: 'info', node: 'mute', depth: '1', timeout: '1', wires: [['asks']] },
+      { id: 'muteNode', type: 'disco-query', z: 'f1', server: 'cfg', mode: 'answer', to: '', query: 'info', node: 'mute', depth: '1', timeout: '1', access: 'anyone', wires: [['asks']] },
       { id: 'asks', type: 'helper', z: 'f1' },
       { id: 'catcher', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['caught']] },
       { id: 'caught', type: 'helper', z: 'f1' },

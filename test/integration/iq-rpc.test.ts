@@ -94,9 +94,11 @@ describe('iq-rpc', function () {
       { id: 'rawIq', type: 'iq-rpc', z: 'f1', server: 'cfg2', mode: 'raw', to: '', iqType: 'get', xml: "<query xmlns='jabber:iq:version'/>", timeout: '5', wires: [['results']] },
       ...(withServers
         ? [
-            serve('srv', 'rot13, sum, describe, echo'),
+            // Anyone may call these (chosen explicitly: an empty list lets nobody in); up to 100 calls
+            // of one caller may wait, for the test that makes 100 concurrent calls.
+            serve('srv', 'rot13, sum, describe, echo', { access: 'anyone', maxPerCaller: 100 }),
             serve('srvSecret', 'secret', { callers: 'boss@localhost, example.org' }),
-            serve('srvMute', 'ignored', { timeout: '1', wires: [['served']] }),
+            serve('srvMute', 'ignored', { access: 'anyone', timeout: '1', wires: [['served']] }),
             { id: 'methods', type: 'function', z: 'f1', func: METHODS, outputs: 1, wires: [['replier']] },
             { id: 'replier', type: 'iq-rpc', z: 'f1', server: 'cfg', mode: 'reply', wires: [] },
             { id: 'served', type: 'helper', z: 'f1' },

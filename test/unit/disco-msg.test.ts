@@ -122,5 +122,29 @@ describe('disco msgs', () => {
       assert.equal(code(() => readAnswer('items', [{ name: 'no jid' }])), 'invalid-answer');
       assert.equal(code(() => readAnswer('items', [{ jid: 'a@@b' }])), 'invalid-jid');
     });
+
+    it('refuses text XML cannot carry anywhere in an answer, naming the place and the character', () => {
+      const identity = { category: 'automation', type: 'hub' };
+      const refused = (kind: 'info' | 'items', payload: unknown): string => {
+        try {
+          readAnswer(kind, payload);
+          return 'accepted';
+        } catch (error) {
+          return `${(error as DiscoMsgError).code} ${(error as DiscoMsgError).detail}`;
+        }
+      };
+      assert.match(refused('info', { identities: [{ ...identity, name: 'a\uFFFE' }] }), /^invalid-answer identities\[0\]\.name has U\+FFFE at position 1/);
+      assert.match(refused('info', { identities: [{ category: 'auto\u0001', type: 'hub' }] }), /identities\[0\]\.category has U\+0001/);
+      assert.match(refused('info', { identities: [{ category: 'a', type: 'h\u000B' }] }), /identities\[0\]\.type has U\+000B/);
+      assert.match(refused('info', { identities: [{ ...identity, lang: 'e\u0000n' }] }), /identities\[0\]\.lang has U\+0000/);
+      assert.match(refused('info', { identities: [identity], features: ['urn:ok', 'urn:\uFFFF'] }), /features\[1\] has U\+FFFF/);
+      assert.match(refused('info', { identities: [identity], forms: [{ formType: 'urn:\uD800x', fields: {} }] }), /forms\[0\]\.formType has U\+D800/);
+      assert.match(refused('info', { identities: [identity], forms: [{ fields: { ['na\u0002me']: 'v' } }] }), /forms\[0\] a field name has U\+0002/);
+      assert.match(refused('info', { identities: [identity], forms: [{ fields: { name: ['ok', 'v\u001F'] } }] }), /forms\[0\] field values\[1\] has U\+001F/);
+      assert.match(refused('items', [{ jid: 'a@example.org/r\uFFFE' }]), /items\[0\]\.jid has U\+FFFE/);
+      assert.match(refused('items', [{ jid: 'a@example.org', name: 'x\uDC00' }]), /items\[0\]\.name has U\+DC00/);
+      assert.match(refused('items', [{ jid: 'a@example.org', node: 'n\u0008' }]), /items\[0\]\.node has U\+0008/);
+      assert.equal(refused('info', { identities: [{ ...identity, name: 'Grüße 😀 \t\n' }] }), 'accepted', 'tab, newline and surrogate pairs are fine');
+    });
   });
 });

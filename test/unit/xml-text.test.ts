@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { cleanXmlText, hasForbiddenXmlChars } from '../../nodes/core/xml-text';
+import { cleanXmlText, forbiddenXmlCharAt, hasForbiddenXmlChars } from '../../nodes/core/xml-text';
 
 describe('XML character cleaning', () => {
   it('removes C0 controls except tab, newline and carriage return', () => {
@@ -22,5 +22,15 @@ describe('XML character cleaning', () => {
     assert.equal(hasForbiddenXmlChars(text), false);
     assert.equal(hasForbiddenXmlChars('bell\u0007'), true);
     assert.equal(hasForbiddenXmlChars('bell\u0007'), true, 'repeatable (no regex state left behind)');
+  });
+});
+
+describe('where a forbidden XML character is', () => {
+  it('names the first one by code point and position, never the text', () => {
+    assert.equal(forbiddenXmlCharAt('fine text, 😀'), undefined);
+    assert.equal(forbiddenXmlCharAt('bell\u0007'), 'U+0007 at position 4');
+    assert.equal(forbiddenXmlCharAt('\uFFFF'), 'U+FFFF at position 0');
+    assert.equal(forbiddenXmlCharAt('ab\uDC00\uD800'), 'U+DC00 at position 2');
+    assert.equal(forbiddenXmlCharAt('bell\u0007'), 'U+0007 at position 4', 'repeatable (no regex state left behind)');
   });
 });

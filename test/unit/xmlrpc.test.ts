@@ -1,9 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { XmppError } from '../../nodes/core/errors';
-import { buildCall, buildOutcome, callerAllowed, readCall, readOutcome, RpcServer } from '../../nodes/core/jabber-rpc';
-import type { Session } from '../../nodes/core/session';
+import { buildCall, buildOutcome, readCall, readOutcome } from '../../nodes/core/jabber-rpc';
 import { decodeValue, encodeParams, encodeValue, formatDateTime, parseDateTime, type RpcValue } from '../../nodes/core/xmlrpc';
-import { loadXmpp, type XmlElement, type XmppLib } from '../../nodes/core/xmpp-lib';
+import { loadXmpp, type XmppLib } from '../../nodes/core/xmpp-lib';
 
 describe('XML-RPC values', () => {
   let lib: XmppLib;
@@ -97,46 +96,5 @@ describe('XML-RPC values', () => {
     assert.deepEqual(readOutcome(lib.parse(buildOutcome(lib.xml, { fault: { faultCode: 4, faultString: 'Too many parameters.' } }).toString())), {
       fault: { faultCode: 4, faultString: 'Too many parameters.' },
     });
-  });
-
-  it('lets callers in by bare JID or domain', () => {
-    assert.equal(callerAllowed('alice@example.org/phone', []), true);
-    assert.equal(callerAllowed('alice@example.org/phone', ['alice@example.org']), true);
-    assert.equal(callerAllowed('bob@example.org/x', ['example.org']), true);
-    assert.equal(callerAllowed('eve@evil.example/x', ['alice@example.org', 'example.org']), false);
-  });
-});
-
-describe('the RPC server', () => {
-  let lib: XmppLib;
-  before(async () => {
-    lib = await loadXmpp();
-  });
-
-  /** Attaches a server to a stand-in session and returns what it answers to a call. */
-  async function answer(server: RpcServer, from: string, method: string, params: unknown[]): Promise<string> {
-    let handler: ((stanza: XmlElement, child: XmlElement) => Promise<unknown>) | undefined;
-    const session = { xml: lib.xml, handleIq: (_t: string, _ns: string, _n: string, h: typeof handler) => ((handler = h), () => undefined) };
-    server.attach(session as unknown as Session);
-    const query = buildCall(lib.xml, { method, params });
-    const stanza = lib.xml('iq', { type: 'set', from, id: 'x' }, query);
-    const reply = (await handler!(stanza, query)) as XmlElement;
-    return reply.toString();
-  }
-
-  it('answers allowed callers, refuses others with forbidden, and unknown methods with a fault', async () => {
-    const server = new RpcServer();
-    server.serve(['echo'], ['example.org'], async (call) => ({ result: call.params[0] ?? null }));
-    assert.match(await answer(server, 'a@example.org/r', 'echo', ['hi']), /<string>hi<\/string>/);
-    assert.match(await answer(server, 'eve@evil.example/r', 'echo', ['hi']), /<error type="auth"><forbidden/);
-    assert.match(await answer(server, 'a@example.org/r', 'exec', []), /faultCode.*-32601/s);
-  });
-
-  it('answers with the serving node\'s codec: with nil off, a null result is a fault, not a <nil/>', async () => {
-    const server = new RpcServer();
-    server.serve(['nothing'], [], async () => ({ result: null }), { nil: false });
-    const reply = await answer(server, 'a@example.org/r', 'nothing', []);
-    assert.doesNotMatch(reply, /<nil\/>/);
-    assert.match(reply, /<fault>.*-32603.*nil extension is off/s);
   });
 });
