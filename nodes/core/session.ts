@@ -219,6 +219,9 @@ export class Session {
       if (!handler) return undefined;
       try {
         const answer = await handler(ctx.stanza, ctx.element);
+        // Answers go out through xmpp.js, not flush(): counted too, or under a steady stream of
+        // calls nothing is acknowledged and every answer stays in stream management's queue.
+        this.askForAckEvery(ACK_EVERY);
         return answer === true ? {} : answer;
       } catch (error) {
         this.warn(error);
