@@ -3,9 +3,11 @@
 // through the flows' own HTTP endpoints. The bot's account has a fixed resource so its full JID
 // is known: the RPC gateway calls the bot's own served methods through the XMPP server.
 import assert from 'node:assert/strict';
-import { deployExample, getJson, knownTypes, withNode, type Deployed } from '../rig/examples';
-import { NodeRedProcess, type EchoBotAccount } from '../rig/node-red-process';
-import { eventually, Peer } from '../rig/peer';
+import { buildCall, NS_RPC } from '../../nodes/core/jabber-rpc';
+import type { XmlElement } from '../../nodes/core/xmpp-lib';
+import { deployExample, getJson, knownTypes, loadExample, withNode, type Deployed } from '../rig/examples';
+import { NodeRedProcess, type EchoBotAccount, type FlowNode } from '../rig/node-red-process';
+import { eventually, Peer, waitFor } from '../rig/peer';
 import { Prosody } from '../rig/prosody';
 import { TcpProxy } from '../rig/tcp-proxy';
 
@@ -14,6 +16,8 @@ const DISCO_FILE = '07-disco-browser.json';
 /** The nodes whose timeout the test shortens (10 s in the files): the gateway's call and the disco query. */
 const RPC_CALL_NODE = 'xf060008';
 const DISCO_QUERY_NODE = 'xf070005';
+/** Example 6's serve node: its Callers get the test's bot, as the user puts their own JIDs there. */
+const RPC_SERVE_NODE = 'xf060003';
 
 describe('examples 6 (RPC over XMPP) and 7 (disco browser) in a real Node-RED', function () {
   this.timeout(30_000);
@@ -24,6 +28,8 @@ describe('examples 6 (RPC over XMPP) and 7 (disco browser) in a real Node-RED', 
   /** A client whose line went silent: its server still routes IQs to it, and nothing ever answers. */
   let mute: Peer;
   let muteLine: TcpProxy;
+  /** An XMPP user the example does not list as a caller. */
+  let stranger: Peer;
   let deployed: Deployed | undefined;
   const botFull = 'bot@localhost/rpc';
   const muteFull = 'mute@localhost/frozen';
@@ -37,11 +43,13 @@ describe('examples 6 (RPC over XMPP) and 7 (disco browser) in a real Node-RED', 
     prosody = await Prosody.start({ iterations: 100 });
     await prosody.register('bot', 'bot-secret');
     await prosody.register('mute', 'mute-secret');
+    await prosody.register('stranger', 'stranger-secret');
     account = { jid: botFull, password: 'bot-secret', host: '127.0.0.1', port: prosody.port, security: 'none' };
     red = await NodeRedProcess.start();
     muteLine = await TcpProxy.start(prosody.port);
     mute = await Peer.connect({ port: muteLine.port, jid: 'mute@localhost', password: 'mute-secret', resource: 'frozen' });
     muteLine.freeze();
+    stranger = await Peer.connect({ port: prosody.port, jid: 'stranger@localhost', password: 'stranger-secret', resource: 'x' });
   });
 
   afterEach(function () {
@@ -59,14 +67,18 @@ describe('examples 6 (RPC over XMPP) and 7 (disco browser) in a real Node-RED', 
     this.timeout(30_000);
     muteLine?.cut();
     await mute?.stop();
+    await stranger?.stop();
     await muteLine?.stop();
     await red?.stop();
     await prosody?.stop();
   });
 
-  /** Deploys an example with a 2 s timeout on `timeoutNode`, checks it loaded whole, and waits for the bot online. */
-  async function deploy(file: string, timeoutNode: string): Promise<void> {
-    deployed = await deployExample(red, file, account, (flow) => withNode(flow, timeoutNode, { timeout: 2 }));
+  /**
+   * Deploys an example with a 2 s timeout on `timeoutNode` (and what `adjust` changes), checks it
+   * loaded whole, and waits for the bot online.
+   */
+  async function deploy(file: string, timeoutNode: string, adjust: (flow: FlowNode[]) => FlowNode[] = (flow) => flow): Promise<void> {
+    deployed = await deployExample(red, file, account, (flow) => adjust(withNode(flow, timeoutNode, { timeout: 2 })));
     const { flows } = await red.getFlows();
     assert.deepEqual(flows.map((n) => n.id).sort(), deployed.flow.map((n) => n.id).sort(), 'every node of the example is deployed');
     const known = await knownTypes(red);
@@ -76,7 +88,8 @@ describe('examples 6 (RPC over XMPP) and 7 (disco browser) in a real Node-RED', 
 
   describe('6. RPC over XMPP (GET /xmpp/rpc)', function () {
     before(async function () {
-      await deploy(RPC_FILE, RPC_CALL_NODE);
+      // The file lists you@example.org and bot@example.org: the test's bot is bot@localhost.
+      await deploy(RPC_FILE, RPC_CALL_NODE, (flow) => withNode(flow, RPC_SERVE_NODE, { callers: 'bot@localhost' }));
     });
 
     it('calls the bot\'s own Rot13 through the server: 200 {"result": …}', async function () {
@@ -121,6 +134,25 @@ describe('examples 6 (RPC over XMPP) and 7 (disco browser) in a real Node-RED', 
         assert.ok((answer.json as { error?: string }).error, `${what}: an error text`);
       }
       assert.equal(((await rpc('bot@localhost', 'Rot13', '["x"]')).json as { error: string }).error, 'bare-jid');
+    });
+
+    it('lists its callers: the file names them, and a caller it does not list gets forbidden for every method', async function () {
+      const serve = loadExample(RPC_FILE).find((node) => node.id === RPC_SERVE_NODE);
+      assert.equal(serve?.access, 'listed', 'callers are listed, not "anyone"');
+      assert.ok(String(serve?.callers ?? '').trim() !== '', 'the list is not empty');
+      assert.ok(loadExample(RPC_FILE).some((node) => node.type === 'comment' && /your own JID/.test(String(node.name))), 'a comment says to put your own JID there');
+      const ask = async (method: string): Promise<XmlElement> => {
+        const id = `stranger-${method}`;
+        const answer = waitFor(stranger, 'iq', (iq: XmlElement) => (iq.attrs.id === id ? iq : undefined), 10_000, `the answer to ${method}`);
+        await stranger.sendRaw(stranger.xml('iq', { type: 'set', to: botFull, id }, buildCall(stranger.xml, { method, params: ['x'] })));
+        return answer;
+      };
+      for (const method of ['Rot13', 'eval']) {
+        const answer = await ask(method);
+        assert.equal(answer.attrs.type, 'error', answer.toString());
+        assert.equal(answer.getChild('error')?.getChildElements()[0]?.name, 'forbidden', answer.toString());
+        assert.equal(answer.getChild('query', NS_RPC)?.getChild('methodResponse'), undefined, 'no method answer');
+      }
     });
 
     it('answers 504 when the full JID called never answers', async function () {
