@@ -17,3 +17,11 @@ export function hasForbiddenXmlChars(text: string): boolean {
   FORBIDDEN.lastIndex = 0;
   return found;
 }
+
+/** The first character XML 1.0 forbids, as U+XXXX, or undefined when there is none. */
+export function firstForbiddenXmlChar(text: string): string | undefined {
+  FORBIDDEN.lastIndex = 0;
+  const match = FORBIDDEN.exec(text);
+  FORBIDDEN.lastIndex = 0;
+  return match ? `U+${(match[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}` : undefined;
+}
