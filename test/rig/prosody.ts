@@ -23,6 +23,8 @@ export interface ProsodyOptions {
   requireEncryption?: boolean;
   /** A fixed c2s port (default: a free one). */
   port?: number;
+  /** The largest stanza a client may send, in bytes (default 2 MiB; Prosody's own default is 256 KiB). */
+  stanzaLimit?: number;
 }
 
 export const DOMAIN = 'localhost';
@@ -123,7 +125,7 @@ export class Prosody {
       `c2s_require_encryption = ${options.requireEncryption ? 'true' : 'false'}`,
       'allow_unencrypted_plain_auth = true',
       'authentication = "internal_hashed"',
-      'c2s_stanza_size_limit = 2 * 1024 * 1024',
+      `c2s_stanza_size_limit = ${options.stanzaLimit ?? 2 * 1024 * 1024}`,
       options.iterations ? `default_iteration_count = ${options.iterations}` : '',
       // Offline storage holds 10,000 messages per user by default; delivery tests store more.
       options.offline ? 'storage_archive_item_limit = 100000' : '',
