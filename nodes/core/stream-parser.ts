@@ -34,6 +34,7 @@ type ElementConstructor = new (name: string, attrs?: Record<string, string>) => 
 // Characters XML 1.0 forbids in a document (lone surrogates cannot come out of the UTF-8 decoder).
 const FORBIDDEN_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 const NAME_END = /[\s/>]/g;
+const NOT_NAME_START = /[\s<>&="'/!?\d.-]/;
 const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 /** Longest entity reference we wait for across chunks (&#x10FFFF; is the longest legal one). */
 const LONGEST_ENTITY = 10;
@@ -182,6 +183,10 @@ export class StreamParser extends EventEmitter {
     if (Number.isNaN(next)) return -1;
     if (next === 33 /* ! */) return this.bang(data, lt);
     if (next === 63 /* ? */) return this.instruction(data, lt);
+    // A name starts right after '<' (or '</'): anything else is not XML, and waiting for a '>'
+    // that may never come would leave the stream silent until the keepalive gives up.
+    const first = next === 47 /* / */ ? data.charCodeAt(lt + 2) : next;
+    if (!Number.isNaN(first) && NOT_NAME_START.test(String.fromCharCode(first))) throw new StreamViolation('not-well-formed', `"<${data.slice(lt + 1, lt + 3)}" is no tag`);
     const end = tagEnd(data, lt + 1);
     if (end === -1) return -1;
     const raw = data.slice(lt, end + 1);

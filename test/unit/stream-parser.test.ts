@@ -105,6 +105,8 @@ describe('the XML stream parser', () => {
     ['an attribute without a value', `<message to><body/></message>`, 'not-well-formed'],
     ['an attribute twice', `<message to='a' to='b'/>`, 'not-well-formed'],
     ['"<" in an attribute value', `<message to='a<b'/>`, 'not-well-formed'],
+    ['"<<" (no tag can start so), before any ">" arrives', `<message><<<&&&`, 'not-well-formed'],
+    ['"< " (no tag can start so)', `<message>< body/></message>`, 'not-well-formed'],
   ];
   for (const [what, bad, condition] of refused) {
     it(`refuses ${what} (${condition}) and stops`, () => {
