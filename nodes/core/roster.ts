@@ -43,6 +43,10 @@ export class Roster {
     return [...this.items.values()];
   }
 
+  get size(): number {
+    return this.items.size;
+  }
+
   /** Replaces the whole roster with the result of a roster get. */
   load(query: XmlElement | undefined): void {
     this.items.clear();

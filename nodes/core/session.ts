@@ -159,6 +159,7 @@ export class Session {
   request(iq: XmlElement, timeoutMs = 15_000): Promise<XmlElement> {
     const client = this.client;
     if (!client || !this.online) return Promise.reject(new XmppError('not-connected'));
+    this.events.emit('send', iq.attrs.to);
     const id = iq.attrs.id ?? `q${(this.nextIqId += 1).toString(36)}${Math.random().toString(36).slice(2, 8)}`;
     iq.attrs.id = id;
     const asked = iq.attrs.to;
@@ -180,6 +181,12 @@ export class Session {
       };
       client.send(iq).catch((error: unknown) => finish(classifyConnectionError(error)));
     });
+  }
+
+  /** Called with the recipient of every stanza we send with send() or request() (undefined: our server). */
+  onSend(listener: (to: string | undefined) => void): () => void {
+    this.events.on('send', listener);
+    return () => this.events.off('send', listener);
   }
 
   /** Adds elements to every presence we broadcast (entity capabilities, say); returns the remover. */
@@ -299,6 +306,7 @@ export class Session {
     } catch (error) {
       return Promise.reject(error);
     }
+    this.events.emit('send', stanza.attrs.to);
     return new Promise((resolve, reject) => {
       // Limits are for waiting while offline; online, the queue only keeps writes in order.
       this.outbox.push(stanza, { resolve, reject }, !this.online, { passed, report: options.onDropped });

@@ -2,6 +2,7 @@
 import type { NodeDef } from 'node-red';
 import { XmppError } from '../core/errors';
 import { defaultResource, formatJid, parseJid, type Jid } from '../core/jid';
+import { DEFAULT_MAX_ROSTER } from '../core/contacts';
 import type { DiscoItem, Identity } from '../core/disco-stanza';
 import type { KeepaliveOptions } from '../core/keepalive';
 import type { OutboxLimits } from '../core/outbox';
@@ -28,6 +29,8 @@ export interface XmppConfigDef extends NodeDef {
   pingTimeout: string;
   maxStanzaKB: string;
   subscriptions: string;
+  /** With subscriptions 'everyone': approve no more once the roster has this many entries. */
+  rosterMax: string;
   identityCategory: string;
   identityType: string;
   identityName: string;
@@ -102,6 +105,11 @@ export function readSessionOptions(def: XmppConfigDef): Omit<SessionOptions, 'pa
     keepalive: readKeepalive(def),
     maxStanzaBytes: whole(def.maxStanzaKB, 256, 1, 64 * 1024) * 1024,
   };
+}
+
+/** The roster size past which policy 'everyone' approves no more requests. */
+export function readRosterMax(def: Partial<XmppConfigDef>): number {
+  return whole(def.rosterMax, DEFAULT_MAX_ROSTER, 0, 1_000_000);
 }
 
 /** Our disco identity (default client/bot). */
