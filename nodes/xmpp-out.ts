@@ -95,6 +95,8 @@ export = function register(RED: NodeAPI): void {
       if (event.state === 'joined') {
         node.status({ fill: 'green', shape: 'dot', text: RED._('xmpp-out.status.joined', { room: room?.room ?? '', nick: event.nick }) });
         if (event.renamedFrom) node.warn(RED._('xmpp-out.warning.renamed', { room: room?.room ?? '', nick: event.nick, wanted: event.renamedFrom }));
+      } else if (event.state === 'joining' && event.retryInMs !== undefined) {
+        node.status({ fill: 'yellow', shape: 'ring', text: RED._('xmpp-out.status.room-closed', { room: room?.room ?? '', seconds: Math.round(event.retryInMs / 1000) }) });
       } else if (event.state === 'failed') {
         node.status({ fill: 'red', shape: 'ring', text: RED._('xmpp-out.status.room-failed', { room: room?.room ?? '' }) });
         node.error(RED._('xmpp-out.error.room-refused', { room: room?.room ?? '', detail: event.error?.detail ?? '' }));

@@ -4,6 +4,7 @@
 // notices), and a login that would burn a core for half an hour is refused before it starts.
 import { strict as assert } from 'node:assert';
 import { parseJid } from '../../nodes/core/jid';
+import { Rooms, type RoomEvent } from '../../nodes/core/muc';
 import { Session, type SessionStatus } from '../../nodes/core/session';
 import { MAX_SCRAM_ITERATIONS } from '../../nodes/core/scram';
 import { FakeServer, type FakeConnection } from '../rig/fake-server';
@@ -87,6 +88,33 @@ describe('a hostile server', function () {
         assert.equal(statuses.find((s) => s.state === 'retrying')?.error?.code, 'bad-xml');
       });
     }
+  });
+
+  it('a room that shuts down (332) twice in one login: entered again at once, then after a wait, never left "joined" and deaf', async () => {
+    fake = await FakeServer.start();
+    session = start(fake.port);
+    const connection = await online(0);
+    const events: RoomEvent[] = [];
+    const rooms = new Rooms(session);
+    const { room } = rooms.join({ room: 'team@conference.localhost', nick: 'bot', rejoinDelayMs: 300 });
+    room.onEvent((event) => events.push(event));
+    const joins = (): number => (connection.received.match(/<presence [^>]*to="team@conference\.localhost\/bot"/g) ?? []).length;
+    const admit = (): void => connection.write(`<presence from='team@conference.localhost/bot'><x xmlns='http://jabber.org/protocol/muc#user'><item role='participant'/><status code='110'/></x></presence>`);
+    const shutDown = (): void => connection.write(`<presence from='team@conference.localhost/bot' type='unavailable'><x xmlns='http://jabber.org/protocol/muc#user'><status code='332'/><status code='110'/></x></presence>`);
+    await eventually(joins, (n) => n === 1, 5000, 'the join');
+    admit();
+    await eventually(() => room.state, (state) => state === 'joined', 5000, 'joined');
+    shutDown();
+    await eventually(joins, (n) => n === 2, 5000, 'entering again at once');
+    admit();
+    await eventually(() => room.state, (state) => state === 'joined', 5000, 'joined again');
+    shutDown();
+    const waiting = await eventually(() => events.at(-1), (event) => event?.state === 'joining' && event.retryInMs !== undefined, 5000, 'a "closed, entering again" event');
+    assert.equal(waiting?.retryInMs, 300);
+    await eventually(joins, (n) => n === 3, 5000, 'entering again after the wait');
+    admit();
+    await eventually(() => room.state, (state) => state === 'joined', 5000, 'joined after the wait');
+    await rooms.get('team@conference.localhost')?.leave();
   });
 
   it(`a SCRAM challenge with i=2000000000: refused at once (limit ${MAX_SCRAM_ITERATIONS}), no login attempt, no retry`, async () => {
