@@ -9,6 +9,7 @@ import type { OutboxLimits } from '../core/outbox';
 import { isShow, type OwnPresence } from '../core/own-presence';
 import type { Security } from '../core/server-address';
 import type { SessionOptions } from '../core/session';
+import { DEFAULT_INBOUND } from '../core/stream-parser';
 import { readCa, normalizePin, type TlsTrust, type TrustMode } from '../core/tls-trust';
 
 export interface XmppConfigDef extends NodeDef {
@@ -94,6 +95,7 @@ export function readKeepalive(def: Partial<XmppConfigDef>): KeepaliveOptions {
 
 /** Everything but the password and the dispatcher; throws XmppError for a field that cannot work. */
 export function readSessionOptions(def: XmppConfigDef): Omit<SessionOptions, 'password' | 'dispatcher'> {
+  const outbound = whole(def.maxStanzaKB, 256, 1, 64 * 1024) * 1024;
   return {
     jid: readJid(def.jid),
     host: def.host?.trim() || undefined,
@@ -103,7 +105,9 @@ export function readSessionOptions(def: XmppConfigDef): Omit<SessionOptions, 'pa
     presence: readPresence(def),
     outbox: readOutbox(def),
     keepalive: readKeepalive(def),
-    maxStanzaBytes: whole(def.maxStanzaKB, 256, 1, 64 * 1024) * 1024,
+    maxStanzaBytes: outbound,
+    // What a server sends is bounded too: generously, since its own limit is not known here.
+    inbound: { maxStanzaBytes: Math.max(DEFAULT_INBOUND.maxStanzaBytes, 4 * outbound), maxDepth: DEFAULT_INBOUND.maxDepth },
   };
 }
 
