@@ -152,7 +152,7 @@ export = function register(RED: NodeAPI): void {
             status.set({ fill: 'green', shape: 'dot', text: RED._('xmpp-in.status.joined', { room: joined.room, nick: event.nick }) });
             if (event.renamedFrom) node.warn(RED._('xmpp-in.warning.renamed', { room: joined.room, nick: event.nick, wanted: event.renamedFrom }));
           } else if (event.state === 'joining' && event.retryInMs !== undefined) {
-            node.status({ fill: 'yellow', shape: 'ring', text: RED._('xmpp-in.status.room-closed', { room: joined.room, seconds: Math.round(event.retryInMs / 1000) }) });
+            status.set({ fill: 'yellow', shape: 'ring', text: RED._('xmpp-in.status.room-closed', { room: joined.room, seconds: Math.round(event.retryInMs / 1000) }) });
           } else if (event.state === 'failed') {
             status.set({ fill: 'red', shape: 'ring', text: RED._('xmpp-in.status.room-failed', { room: joined.room }) });
             node.error(RED._('xmpp-in.error.room-refused', { room: joined.room, detail: event.error?.detail ?? '' }));
