@@ -11,14 +11,14 @@
 // all disco-query nodes, keyed by that handle; the connection bounds how many wait at once; no
 // reply within the timeout answers item-not-found.
 import { randomBytes } from 'node:crypto';
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { BurstLog, type BurstLine } from './core/burst-log';
 import type { XmppError } from './core/errors';
 import type { Refusal } from './core/pending-limit';
 import type { DiscoRespond, NodeAnswer } from './core/self-description';
 import { connectionOf, type XmppConnection } from './lib/connection';
 import { DiscoMsgError, queryPayload, readAnswer, readQuery, replyIdOf, timeoutOf, type AskedPayload, type DiscoQuery } from './lib/disco-msg';
-import { withOwnStatus } from './lib/own-status';
+import { OwnStatus } from './lib/own-status';
 import { readServing, type ServingFields } from './lib/serving';
 
 interface DiscoQueryDef extends NodeDef, ServingFields {
@@ -71,7 +71,8 @@ export = function register(RED: NodeAPI): void {
     };
 
     const undo: (() => void)[] = [];
-    let user: Node = node;
+    // The node's own word over the connection's status (a config problem, nobody let in).
+    let ownStatus: OwnStatus | undefined;
     // Under a flood these would be one line per query: the first at once, then a count per minute.
     const noReplies = new BurstLog<{ kind: string; node: string; from: string; seconds: number }>((line) =>
       node.warn(line.kind === 'first' ? RED._('disco-query.warning.no-reply', line.detail) : RED._('disco-query.warning.no-reply-more', { count: line.count, seconds: Math.round(line.sinceMs / 1000) })),
@@ -81,14 +82,12 @@ export = function register(RED: NodeAPI): void {
       const discoNode = (def.node ?? '').trim();
       const serving = readServing(def);
       if (discoNode === '') {
-        user = withOwnStatus(node, () => ({ fill: 'red', shape: 'ring', text: RED._('disco-query.status.no-node') }));
+        ownStatus = new OwnStatus(node, () => ({ fill: 'red', shape: 'ring', text: RED._('disco-query.status.no-node') }));
         node.error(RED._('disco-query.error.no-node'));
       } else {
         if (serving.nobody) {
           node.warn(RED._('disco-query.warning.nobody', { node: discoNode }));
-          user = withOwnStatus(node, (connection: NodeStatus) =>
-            connection.fill === 'green' ? { fill: 'yellow', shape: 'ring', text: RED._('disco-query.status.nobody', { status: String(connection.text ?? '') }) } : connection,
-          );
+          ownStatus = new OwnStatus(node, () => ({ fill: 'yellow', shape: 'ring', text: RED._('disco-query.status.nobody') }));
         }
         undo.push(conn.answerDiscoNode(discoNode, (kind, from, respond) => ask(discoNode, kind, from, respond), { access: serving.access, limits: serving.limits, onRefused: (line) => warnRefused(line) }));
       }
@@ -178,12 +177,14 @@ export = function register(RED: NodeAPI): void {
       );
     });
 
+    const user: Node = ownStatus?.user ?? node;
     conn.register(user);
 
     node.on('close', (removed: boolean, finished: () => void) => {
       // Queries this node put into the flow are answered item-not-found rather than left waiting.
       for (const waiting of [...pending.values()]) if (waiting.owner === node.id) waiting.settle(undefined);
       for (const remove of undo) remove();
+      ownStatus?.close();
       conn.deregister(user, removed).then(finished, finished);
     });
   }

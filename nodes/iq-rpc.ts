@@ -14,14 +14,14 @@
 //
 // Nothing from a call is ever evaluated or executed: params are data for the flow.
 import { randomBytes } from 'node:crypto';
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { BurstLog, type BurstLine } from './core/burst-log';
 import type { XmppError } from './core/errors';
 import type { RpcCall, RpcOutcome, RpcRespond } from './core/jabber-rpc';
 import type { Refusal } from './core/pending-limit';
 import { FAULT, FAULT_TEXT } from './core/rpc-faults';
 import { connectionOf, type XmppConnection } from './lib/connection';
-import { withOwnStatus } from './lib/own-status';
+import { OwnStatus } from './lib/own-status';
 import { RpcMsgError, listOf, noReplyFault, readCallMsg, readRawMsg, readReply, timeoutOf } from './lib/rpc-msg';
 import { readServing, type ServingFields } from './lib/serving';
 
@@ -89,7 +89,8 @@ export = function register(RED: NodeAPI): void {
     };
 
     const undo: (() => void)[] = [];
-    let user: Node = node;
+    // The node's own word over the connection's status (a config problem, nobody let in).
+    let ownStatus: OwnStatus | undefined;
     // Under a flood these would be one line per call: the first at once, then a count per minute.
     const noReplies = new BurstLog<{ method: string; from: string; seconds: number }>((line) =>
       node.warn(line.kind === 'first' ? RED._('iq-rpc.warning.no-reply', line.detail) : RED._('iq-rpc.warning.no-reply-more', { count: line.count, seconds: Math.round(line.sinceMs / 1000) })),
@@ -99,14 +100,12 @@ export = function register(RED: NodeAPI): void {
       const methods = listOf(def.methods);
       const serving = readServing(def);
       if (methods.length === 0) {
-        user = withOwnStatus(node, () => ({ fill: 'red', shape: 'ring', text: RED._('iq-rpc.status.no-methods') }));
+        ownStatus = new OwnStatus(node, () => ({ fill: 'red', shape: 'ring', text: RED._('iq-rpc.status.no-methods') }));
         node.error(RED._('iq-rpc.error.no-methods'));
       } else {
         if (serving.nobody) {
           node.warn(RED._('iq-rpc.warning.nobody'));
-          user = withOwnStatus(node, (connection: NodeStatus) =>
-            connection.fill === 'green' ? { fill: 'yellow', shape: 'ring', text: RED._('iq-rpc.status.nobody', { status: String(connection.text ?? '') }) } : connection,
-          );
+          ownStatus = new OwnStatus(node, () => ({ fill: 'yellow', shape: 'ring', text: RED._('iq-rpc.status.nobody') }));
         }
         undo.push(conn.rpcServe(methods, serving.access, (call, from, respond) => ask(call, from, respond), { codec, limits: serving.limits, onRefused: (line) => warnRefused(line) }));
       }
@@ -225,12 +224,14 @@ export = function register(RED: NodeAPI): void {
       );
     });
 
+    const user: Node = ownStatus?.user ?? node;
     conn.register(user);
 
     node.on('close', (removed: boolean, finished: () => void) => {
       // Calls this node put into the flow are answered with a fault rather than left waiting.
       for (const waiting of [...pending.values()]) if (waiting.owner === node.id) waiting.settle({ fault: { faultCode: FAULT.timeout, faultString: FAULT_TEXT.servingStopped } });
       for (const remove of undo) remove();
+      ownStatus?.close();
       conn.deregister(user, removed).then(finished, finished);
     });
   }

@@ -6,11 +6,12 @@ import { formatJid } from './core/jid';
 import type { OutgoingMessage } from './core/message-stanza';
 import { EventEmitter } from 'node:events';
 import { Rooms } from './core/muc';
-import { Contacts, SUBSCRIPTION_POLICIES, type SubscriptionPolicy } from './core/contacts';
+import { Contacts, MAX_STRANGERS, SUBSCRIPTION_POLICIES, type SubscriptionPolicy } from './core/contacts';
 import { buildPresenceStanza } from './core/presence-stanza';
 import { Session, type SendOptions, type SessionStatus } from './core/session';
-import { readDiscoItems, readIdentity, readSessionOptions, type XmppConfigDef } from './lib/config-options';
+import { readDiscoItems, readIdentity, readRosterMax, readSessionOptions, type XmppConfigDef } from './lib/config-options';
 import { SelfDescription } from './core/self-description';
+import { SentMessages } from './core/sent-messages';
 import { NS_RPC, RpcFaultError, RpcServer, callRemote } from './core/jabber-rpc';
 import { childElement, rawIq } from './core/raw-iq';
 import { queryInfo, queryItems, queryVersion, walkItems } from './core/disco-client';
@@ -84,8 +85,11 @@ export = function register(RED: NodeAPI): void {
     // A message the server or the recipient's server sent back with an error (the recipient does
     // not exist, is offline without storage, refuses it …): the flows using this connection hear
     // of it through their Catch nodes, never silence. RFC 6120 8.3: such a bounce is type error.
+    const sent = new SentMessages();
     dispatcher.subscribe('message', (stanza) => {
       if (stanza.attrs.type !== 'error') return;
+      // Only an answer to a message of ours: anyone could send an error with text of their choosing.
+      if (!sent.bounceOf(stanza.attrs.id, stanza.attrs.from)) return;
       const condition = stanza.getChild('error')?.getChildElements().find((el) => el.getNS() === 'urn:ietf:params:xml:ns:xmpp-stanzas' && el.name !== 'text')?.name ?? 'undefined-condition';
       const from = stanza.attrs.from ?? '';
       const failure = Object.assign(new Error(t('xmpp-config.error.bounced', { jid: from, condition })), { code: 'bounced' });
@@ -95,12 +99,16 @@ export = function register(RED: NodeAPI): void {
     function open(): void {
       if (session || !options) return;
       session = new Session({ ...options, password: node.credentials.password ?? '', dispatcher });
-      contacts = new Contacts(session, policy);
+      contacts = new Contacts(session, { policy, maxRoster: readRosterMax(def) });
       detachDescription = description.attach(session);
       detachRpc = rpc.attach(session);
       rooms = new Rooms(session, (error) => node.debug(node.describe(error)));
       contacts.on('presence', (contact, presence) => hub.emit('presence', contact, presence));
       contacts.on('subscription', (presence) => hub.emit('subscription', presence));
+      contacts.on('limit', (reached) => {
+        if (reached.limit === 'strangers') node.debug(t('xmpp-config.log.strangers', { count: reached.ignored, max: MAX_STRANGERS }));
+        else node.warn(t('xmpp-config.warning.roster-full', { size: reached.size, max: reached.max }));
+      });
       session.onStatus(broadcast);
       session.onWarning((error) => node.debug(node.describe(error)));
       session.start();
@@ -137,7 +145,7 @@ export = function register(RED: NodeAPI): void {
     node.subscribe = (kind: StanzaKind, handler: StanzaHandler) => dispatcher.subscribe(kind, handler);
 
     node.sendMessage = (message: OutgoingMessage, sendOptions?: SendOptions) =>
-      session ? session.sendMessage(message, sendOptions) : Promise.reject(setupError ?? new XmppError('not-connected'));
+      session ? session.sendMessage({ ...message, id: message.id ?? sent.idFor(message.to) }, sendOptions) : Promise.reject(setupError ?? new XmppError('not-connected'));
 
     const live = (): { session: Session; contacts: Contacts } => {
       if (!session || !contacts) throw setupError ?? new XmppError('not-connected');

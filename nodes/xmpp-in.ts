@@ -1,4 +1,7 @@
 // xmpp-in: one msg per incoming chat, normal or headline message.
+//
+// Status: the connection's (or the room's), until the per-sender limit drops messages: then how
+// many, and from whom.
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import type { IncomingPresence } from './core/presence-stanza';
 import { presenceMsg } from './lib/presence-msg';
@@ -8,6 +11,9 @@ import type { XmlElement } from './core/xmpp-lib';
 import { connectionOf, joinIfRoom, leaveAndDeregister } from './lib/connection';
 import { incomingMsg } from './lib/message-msg';
 import { roomMsg, roomOptions, type RoomFields } from './lib/room-msg';
+import { SenderRateLimit } from './core/sender-rate-limit';
+import { shorten } from './lib/status-text';
+import { OwnStatus } from './lib/own-status';
 
 interface XmppInDef extends NodeDef, RoomFields {
   server: string;
@@ -19,9 +25,23 @@ interface XmppInDef extends NodeDef, RoomFields {
   bodiless: boolean;
   /** A second output for presence: availability changes and subscription stanzas. */
   presence: boolean;
+  /** Limit what one sender may send; absent in flows made before the limit existed (then off). */
+  rateLimit?: boolean;
+  /** Messages a second one sender may send, for good. */
+  rate?: string | number;
+  /** Messages one sender may send at once. */
+  burst?: string | number;
 }
 
 const TYPES = new Set(['chat', 'normal', 'headline']);
+// New nodes start with these (see xmpp-in.html): far above a person typing, far below a flood.
+const DEFAULT_RATE = 10;
+const DEFAULT_BURST = 100;
+
+function positive(value: unknown, fallback: number): number {
+  const n = typeof value === 'number' ? value : Number(String(value ?? '').trim() || NaN);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
 
 /** A predicate for the sender filter; a filter that does not parse matches nothing. */
 function senderFilter(filter: string): (from: string) => boolean {
@@ -57,6 +77,29 @@ export = function register(RED: NodeAPI): void {
     const fromMatches = senderFilter(def.from ?? '');
     const wantedType = TYPES.has(def.msgType) ? def.msgType : 'any';
 
+    // The per-sender limit, and the status that reports what it dropped.
+    const perSecond = positive(def.rate, DEFAULT_RATE);
+    const burst = Math.max(1, Math.floor(positive(def.burst, DEFAULT_BURST)));
+    const limit = def.rateLimit === true ? new SenderRateLimit({ perSecond, burst }) : undefined;
+    const status = new OwnStatus(node, () => {
+      if (!limit || limit.dropped === 0) return undefined;
+      const jid = shorten(limit.lastDropped ?? '');
+      const text =
+        limit.droppedSenders > 1
+          ? RED._('xmpp-in.status.dropped-many', { count: limit.dropped, senders: limit.droppedSenders, jid })
+          : RED._('xmpp-in.status.dropped', { count: limit.dropped, jid });
+      return { fill: 'yellow', shape: 'dot', text };
+    });
+    /** Whether a msg from `sender` goes out; beyond the limit it is dropped, counted, and each burst said once. */
+    const admit = (sender: string): boolean => {
+      if (!limit) return true;
+      const verdict = limit.take(sender);
+      if (verdict === 'pass') return true;
+      if (verdict === 'burst') node.warn(RED._('xmpp-in.warning.flood', { jid: sender, rate: perSecond, burst }));
+      status.changed();
+      return false;
+    };
+
     const withPresence = def.presence === true;
     // With a presence output, messages go to output 1 and presence to output 2.
     const toOutput = (msg: NodeMessage, output: 0 | 1): void => node.send(withPresence ? (output === 0 ? [msg, null] : [null, msg]) : msg);
@@ -76,21 +119,21 @@ export = function register(RED: NodeAPI): void {
         if (wantedType !== 'any' && message.type !== wantedType) return;
         if (message.body === undefined && !def.bodiless) return;
         const msg = incomingMsg(message, connection.jid);
-        if (!fromMatches(msg.from)) return;
+        if (!fromMatches(msg.from) || !admit(msg.topic)) return;
         toOutput(msg, 0);
       }));
     }
     if (withPresence) {
       const emitPresence = (presence: IncomingPresence): void => {
         const msg = presenceMsg(presence, connection.jid);
-        if (fromMatches(msg.from)) toOutput(msg, 1);
+        if (fromMatches(msg.from) && admit(msg.topic)) toOutput(msg, 1);
       };
       subscriptions.push(
         connection.onPresence((_contact, presence) => emitPresence(presence)),
         connection.onSubscription(emitPresence),
       );
     }
-    connection.register(node);
+    connection.register(status.user);
 
     // With a room: its group-chat messages and private messages from its occupants, nothing else.
     const membership = joinIfRoom(connection, node, room);
@@ -101,24 +144,28 @@ export = function register(RED: NodeAPI): void {
           const { body, subject, type } = received.message;
           if (body === undefined && !(type === 'groupchat' && subject !== undefined) && !def.bodiless) return;
           const msg = roomMsg(received, connection.jid);
-          if (fromMatches(msg.from)) toOutput(msg, 0);
+          // In a room the bare JID is the room itself: each occupant is a sender of its own.
+          if (fromMatches(msg.from) && admit(msg.from)) toOutput(msg, 0);
         }),
         joined.onEvent((event) => {
           if (event.state === 'joined') {
-            node.status({ fill: 'green', shape: 'dot', text: RED._('xmpp-in.status.joined', { room: joined.room, nick: event.nick }) });
+            status.set({ fill: 'green', shape: 'dot', text: RED._('xmpp-in.status.joined', { room: joined.room, nick: event.nick }) });
             if (event.renamedFrom) node.warn(RED._('xmpp-in.warning.renamed', { room: joined.room, nick: event.nick, wanted: event.renamedFrom }));
+          } else if (event.state === 'joining' && event.retryInMs !== undefined) {
+            status.set({ fill: 'yellow', shape: 'ring', text: RED._('xmpp-in.status.room-closed', { room: joined.room, seconds: Math.round(event.retryInMs / 1000) }) });
           } else if (event.state === 'failed') {
-            node.status({ fill: 'red', shape: 'ring', text: RED._('xmpp-in.status.room-failed', { room: joined.room }) });
+            status.set({ fill: 'red', shape: 'ring', text: RED._('xmpp-in.status.room-failed', { room: joined.room }) });
             node.error(RED._('xmpp-in.error.room-refused', { room: joined.room, detail: event.error?.detail ?? '' }));
           }
         }),
       );
-      if (joined.state === 'joined') node.status({ fill: 'green', shape: 'dot', text: RED._('xmpp-in.status.joined', { room: joined.room, nick: joined.nick }) });
+      if (joined.state === 'joined') status.set({ fill: 'green', shape: 'dot', text: RED._('xmpp-in.status.joined', { room: joined.room, nick: joined.nick }) });
     }
 
     node.on('close', (removed: boolean, done: () => void) => {
       for (const unsubscribe of subscriptions) unsubscribe();
-      leaveAndDeregister(connection, node, membership, removed).then(done, done);
+      status.close();
+      leaveAndDeregister(connection, status.user, membership, removed).then(done, done);
     });
   }
 

@@ -6,6 +6,7 @@ import { connectionOf, joinIfRoom, leaveAndDeregister } from './lib/connection';
 import { outgoingMessage } from './lib/message-msg';
 import { presenceAction, runPresenceAction } from './lib/presence-msg';
 import { RoomError, type Room } from './core/muc';
+import type { SendOptions } from './core/session';
 import { ROOM_JOIN_WAIT_MS, roomMessage, roomOptions, roomTarget, type RoomFields } from './lib/room-msg';
 
 interface XmppOutDef extends NodeDef, RoomFields {
@@ -58,8 +59,14 @@ export = function register(RED: NodeAPI): void {
         if (def.failFast) throw new RoomError('room-timeout', to);
         await joined.whenJoined(ROOM_JOIN_WAIT_MS);
       }
-      await connection.sendMessage(message, { queue: !def.failFast });
+      await connection.sendMessage(message, sendOptions(msg));
     };
+
+    /** Waiting while offline (unless fail fast), and where to report the message if the server later makes us drop it. */
+    const sendOptions = (msg: NodeMessageInFlow): SendOptions => ({
+      queue: !def.failFast,
+      onDropped: (error) => node.error(connection.fail(error), msg),
+    });
 
     node.on('input', (msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
       let sent: Promise<void>;
@@ -71,7 +78,7 @@ export = function register(RED: NodeAPI): void {
         target = action ? undefined : roomTarget(msg, room?.room, connection.jid);
         if (action) sent = runPresenceAction(connection, action);
         else if (target) sent = sendToRoom(target, msg);
-        else sent = connection.sendMessage(outgoingMessage(msg, defaults, connection.jid), { queue: !def.failFast });
+        else sent = connection.sendMessage(outgoingMessage(msg, defaults, connection.jid), sendOptions(msg));
       } catch (error) {
         done(fail(error, target));
         return;
@@ -88,6 +95,8 @@ export = function register(RED: NodeAPI): void {
       if (event.state === 'joined') {
         node.status({ fill: 'green', shape: 'dot', text: RED._('xmpp-out.status.joined', { room: room?.room ?? '', nick: event.nick }) });
         if (event.renamedFrom) node.warn(RED._('xmpp-out.warning.renamed', { room: room?.room ?? '', nick: event.nick, wanted: event.renamedFrom }));
+      } else if (event.state === 'joining' && event.retryInMs !== undefined) {
+        node.status({ fill: 'yellow', shape: 'ring', text: RED._('xmpp-out.status.room-closed', { room: room?.room ?? '', seconds: Math.round(event.retryInMs / 1000) }) });
       } else if (event.state === 'failed') {
         node.status({ fill: 'red', shape: 'ring', text: RED._('xmpp-out.status.room-failed', { room: room?.room ?? '' }) });
         node.error(RED._('xmpp-out.error.room-refused', { room: room?.room ?? '', detail: event.error?.detail ?? '' }));

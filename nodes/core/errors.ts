@@ -11,6 +11,9 @@ export const ERROR_CODES = [
   'tls-unavailable',
   'conflict',
   'stream-error',
+  'inbound-too-large',
+  'bad-xml',
+  'scram-iterations',
   // sending
   'not-connected',
   'invalid-jid',
@@ -20,6 +23,7 @@ export const ERROR_CODES = [
   'too-large',
   'outbox-full',
   'outbox-expired',
+  'poison',
   // asking others
   'timeout',
   'stanza-error',
@@ -46,10 +50,11 @@ export class XmppError extends Error {
 
 /**
  * Connection failures after which retrying with the same settings cannot help. A conflict means
- * another client took our full JID: retrying would start a kick-each-other loop.
+ * another client took our full JID: retrying would start a kick-each-other loop. A server that
+ * asks for an absurd SCRAM iteration count would only ask again.
  */
 export function isFatal(error: XmppError): boolean {
-  return error.code === 'not-authorized' || error.code === 'conflict' || error.code === 'tls-unavailable';
+  return error.code === 'not-authorized' || error.code === 'conflict' || error.code === 'tls-unavailable' || error.code === 'scram-iterations';
 }
 
 const TLS_CODES = new Set([

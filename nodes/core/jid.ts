@@ -1,6 +1,7 @@
 // JIDs (RFC 7622), checked strictly enough that a server never sees one it would reject.
 import { randomBytes } from 'node:crypto';
 import { XmppError } from './errors';
+import { firstForbiddenXmlChar } from './xml-text';
 
 export interface Jid {
   /** Empty for a server or service address. */
@@ -50,6 +51,10 @@ export function parseJid(input: unknown): Jid {
   if (slash !== -1 && resource === '') throw invalid(text, 'empty resource after "/"');
   if (RESOURCE_FORBIDDEN.test(resource)) throw invalid(text, 'resource has a control character');
   if (tooLong(resource)) throw invalid(text, 'resource longer than 1023 bytes');
+  // U+FFFE, U+FFFF, lone surrogates and C0 controls: a server ends the stream on them (RFC 7622
+  // forbids them in every part; they are not even XML characters).
+  const forbidden = firstForbiddenXmlChar(text);
+  if (forbidden) throw invalid(text, `has the character ${forbidden}, which XML cannot carry`);
   return { local, domain, resource };
 }
 

@@ -24,6 +24,8 @@ export interface RoomOptions {
   password?: string | undefined;
   /** How many old messages the room should replay when we enter; 0 for none. */
   history?: number | undefined;
+  /** First wait before entering again a room that shut down twice in one login (then doubled, up to 10 min). */
+  rejoinDelayMs?: number | undefined;
 }
 
 export type RoomState = 'joining' | 'joined' | 'failed' | 'left';
@@ -47,6 +49,8 @@ export interface RoomEvent {
   /** Set when the nick we asked for was taken and we entered under another one. */
   renamedFrom?: string | undefined;
   error?: RoomError | undefined;
+  /** Set while we wait to enter again a room that shut down: milliseconds until the next attempt. */
+  retryInMs?: number | undefined;
 }
 
 /** A message from the room or one of its occupants, as a room sees it. */
@@ -62,6 +66,8 @@ export interface RoomMessage {
 }
 
 const MAX_NICK_ATTEMPTS = 20;
+const DEFAULT_REJOIN_DELAY_MS = 30_000;
+const MAX_REJOIN_DELAY_MS = 10 * 60_000;
 
 export class Room {
   readonly room: string;
@@ -75,6 +81,10 @@ export class Room {
   /** The subject the room sends right after we enter is its current one, not a change. */
   private subjectSeen = false;
   private reenteredSinceLogin = false;
+  private rejoinTimer: NodeJS.Timeout | undefined;
+  /** Entering again after the room shut down: a refusal now is the service still down, not a verdict. */
+  private reentering = false;
+  private rejoinDelayMs: number;
   private readonly events = new EventEmitter();
   private readonly stops: (() => void)[] = [];
 
@@ -86,6 +96,7 @@ export class Room {
     this.room = options.room;
     this.baseNick = options.nick;
     this.current = options.nick;
+    this.rejoinDelayMs = options.rejoinDelayMs ?? DEFAULT_REJOIN_DELAY_MS;
     this.events.setMaxListeners(0);
   }
 
@@ -151,6 +162,7 @@ export class Room {
   /** Leaves the room (unavailable presence to room/nick) and stops listening. */
   async leave(): Promise<void> {
     const wasIn = this.status === 'joined' || this.status === 'joining';
+    clearTimeout(this.rejoinTimer);
     for (const stop of this.stops.splice(0)) stop();
     this.setState('left');
     const xml = this.host.xml;
@@ -174,6 +186,7 @@ export class Room {
   private onLogin(resumed: boolean): void {
     if (this.status === 'left') return;
     this.reenteredSinceLogin = false;
+    clearTimeout(this.rejoinTimer);
     if (resumed && this.suspended) {
       // The server kept our session, and with it our place in the room.
       this.suspended = false;
@@ -206,6 +219,10 @@ export class Room {
         this.sendJoin();
         return;
       }
+      if (this.reentering && condition !== 'conflict' && this.host.online) {
+        this.rejoinLater();
+        return;
+      }
       this.setState('failed', { error: new RoomError('room-refused', condition) });
       return;
     }
@@ -216,20 +233,39 @@ export class Room {
       // 332: the service shuts down; 333: removed for a technical reason (the server thought us
       // gone). We enter again: at once (once per login) while the connection is up, else after the next login.
       if (codes.has('332') || codes.has('333')) {
+        this.reentering = true;
         if (this.host.online && !this.reenteredSinceLogin) {
           this.reenteredSinceLogin = true;
           this.sendJoin();
-        } else this.setState('joining');
+        } else if (this.host.online) this.rejoinLater();
+        else this.setState('joining');
       }
       // Otherwise we are out for good: kicked (307), banned (301), the room destroyed.
       else this.setState('failed', { error: new RoomError('room-refused', codes.has('307') ? 'kicked' : codes.has('301') ? 'banned' : 'removed') });
       return;
     }
     if (!self || this.status !== 'joining') return;
+    this.rejoinDelayMs = this.options.rejoinDelayMs ?? DEFAULT_REJOIN_DELAY_MS;
+    this.reentering = false;
     // 210: the room gave us another nick than the one we asked for.
     this.current = nick || this.current;
     if (codes.has('201')) this.configureInstantRoom();
     this.setState('joined', { renamedFrom: this.current !== this.baseNick ? this.baseNick : undefined });
+  }
+
+  /**
+   * The room shut down again in this login (a restarting service, a netsplit): we are out, and
+   * say so, and try again after a wait that grows each time, rather than stay "joined" and deaf.
+   */
+  private rejoinLater(): void {
+    const wait = this.rejoinDelayMs;
+    this.rejoinDelayMs = Math.min(MAX_REJOIN_DELAY_MS, wait * 2);
+    this.setState('joining', { retryInMs: wait });
+    clearTimeout(this.rejoinTimer);
+    this.rejoinTimer = setTimeout(() => {
+      if (this.host.online && this.status === 'joining') this.sendJoin();
+    }, wait);
+    this.rejoinTimer.unref();
   }
 
   private configureInstantRoom(): void {

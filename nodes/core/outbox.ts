@@ -1,6 +1,8 @@
 // Stanzas waiting for a connection: kept in order, bounded by count, bytes and age. A stanza
 // that cannot wait any longer is refused with a named error, never dropped in silence.
 import { XmppError } from './errors';
+import type { DropReport } from './poison-guard';
+import type { Passed } from './stanza-gate';
 import type { XmlElement } from './xmpp-lib';
 
 export interface OutboxLimits {
@@ -18,10 +20,14 @@ interface Settle {
 
 export interface OutboxEntry {
   stanza: XmlElement;
+  /** The stanza as it passed the gate; absent for a resend (serialized again when written). */
+  passed?: Passed | undefined;
   bytes: number;
   queuedAt: number;
   /** Absent for stanzas sent once already and queued again for a resend. */
   settle?: Settle | undefined;
+  /** Told when the stanza is dropped after it was written (poison-guard.ts). */
+  report?: DropReport | undefined;
 }
 
 export class Outbox {
@@ -42,15 +48,16 @@ export class Outbox {
   }
 
   /** Queues a stanza at the end; when bounded, throws XmppError('outbox-full') rather than pass a limit. */
-  push(stanza: XmlElement, settle: Settle, bounded = true): void {
-    const bytes = Buffer.byteLength(stanza.toString(), 'utf8');
+  push(stanza: XmlElement, settle: Settle, bounded = true, extra: { passed?: Passed; report?: DropReport | undefined } = {}): void {
+    const { passed, report } = extra;
+    const bytes = passed?.bytes ?? Buffer.byteLength(stanza.toString(), 'utf8');
     if (bounded && this.entries.length + 1 > this.limits.maxCount) {
       throw new XmppError('outbox-full', `${this.entries.length} messages waiting (limit ${this.limits.maxCount})`);
     }
     if (bounded && this.totalBytes + bytes > this.limits.maxBytes) {
       throw new XmppError('outbox-full', `${this.totalBytes + bytes} bytes waiting (limit ${this.limits.maxBytes})`);
     }
-    this.entries.push({ stanza, bytes, queuedAt: this.now(), settle });
+    this.entries.push({ stanza, passed, bytes, queuedAt: this.now(), settle, report });
     this.totalBytes += bytes;
   }
 

@@ -1,5 +1,6 @@
 // The contact list (RFC 6121 2): fetched at login, kept current by the server's roster pushes.
 import { bareOf } from './jid';
+import { cleanXmlText } from './xml-text';
 import type { XmlElement, XmlFactory } from './xmpp-lib';
 
 export const NS_ROSTER = 'jabber:iq:roster';
@@ -42,6 +43,10 @@ export class Roster {
     return [...this.items.values()];
   }
 
+  get size(): number {
+    return this.items.size;
+  }
+
   /** Replaces the whole roster with the result of a roster get. */
   load(query: XmlElement | undefined): void {
     this.items.clear();
@@ -77,7 +82,8 @@ export function rosterGet(xml: XmlFactory): XmlElement {
 export function rosterSet(xml: XmlFactory, jid: string, change: { remove: true } | { name?: string | undefined; groups?: string[] | undefined }): XmlElement {
   const attrs: Record<string, string | undefined> = { jid };
   if ('remove' in change) attrs.subscription = 'remove';
-  else attrs.name = change.name;
-  const groups = 'remove' in change ? [] : (change.groups ?? []);
+  // Names and groups are the user's free text: characters XML cannot carry are left out.
+  else attrs.name = change.name === undefined ? undefined : cleanXmlText(change.name);
+  const groups = 'remove' in change ? [] : (change.groups ?? []).map(cleanXmlText);
   return xml('iq', { type: 'set' }, xml('query', { xmlns: NS_ROSTER }, xml('item', attrs, ...groups.map((g) => xml('group', {}, g)))));
 }

@@ -3,8 +3,16 @@
 // event loop, and an abandoned login leaves no work behind. It also checks the server's
 // signature, so a server that does not know the password cannot pretend to.
 import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
+import { XmppError } from './errors';
 
 export const SCRAM_SHA_1 = 'SCRAM-SHA-1';
+
+/**
+ * The most PBKDF2 rounds we compute for a server. Servers use 4,096 to 10,000 (RFC 7677 asks
+ * for at least 4,096); a million takes about a second here. PBKDF2 cannot be cancelled once
+ * started, so a server asking for two billion would hold a core for half an hour.
+ */
+export const MAX_SCRAM_ITERATIONS = 1_000_000;
 
 /** Salted passwords by salt and iteration count, so a reconnect does not compute them again. */
 export type SaltedPasswordCache = Map<string, Buffer>;
@@ -83,6 +91,9 @@ export class ScramSha1 {
       const iterations = Number(values.get('i'));
       if (!nonce.startsWith(this.clientNonce) || salt.length === 0 || !Number.isInteger(iterations) || iterations < 1) {
         throw new ScramError('malformed server challenge');
+      }
+      if (iterations > MAX_SCRAM_ITERATIONS) {
+        throw new XmppError('scram-iterations', `${iterations} rounds, limit ${MAX_SCRAM_ITERATIONS}`);
       }
       const withoutProof = `c=biws,r=${nonce}`;
       const authMessage = `${this.clientFirstBare},${this.serverFirst},${withoutProof}`;

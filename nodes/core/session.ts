@@ -8,6 +8,9 @@ import { Dispatcher } from './dispatcher';
 import { XmppError, classifyConnectionError, isFatal } from './errors';
 import { destroySocket, discard, followRedirectsOurselves, noDelay, useTrustForDirectTls } from './client-adjustments';
 import { guardDataPath } from './data-path-guard';
+import { PoisonGuard, type DropReport } from './poison-guard';
+import { gateLibrarySends, pass, writePassed } from './stanza-gate';
+import { DEFAULT_INBOUND, type InboundLimits, type StreamViolation } from './stream-parser';
 import { answeredBy, stanzaError } from './iq-answer';
 import { formatJid, type Jid } from './jid';
 import { DEFAULT_KEEPALIVE, Keepalive, type KeepaliveOptions } from './keepalive';
@@ -38,6 +41,8 @@ export interface SessionOptions {
   outbox?: OutboxLimits;
   /** Largest stanza we send (Prosody refuses more than 256 KiB by default and drops the stream). */
   maxStanzaBytes?: number;
+  /** What we accept from the server: larger or deeper stanzas end the stream (policy-violation). */
+  inbound?: InboundLimits;
   /** Longest wait for a login to complete before the attempt counts as failed. */
   connectTimeoutMs?: number;
 }
@@ -58,6 +63,8 @@ export interface SessionStatus {
 export interface SendOptions {
   /** Wait in the outbox while offline (default); false refuses at once with 'not-connected'. */
   queue?: boolean;
+  /** Told if the stanza is dropped after it was written ('poison': the server kept refusing it). */
+  onDropped?: DropReport;
 }
 
 type StatusListener = (status: SessionStatus) => void;
@@ -85,6 +92,7 @@ export class Session {
   private readonly outbox: Outbox;
   private readonly keepalive: Keepalive;
   private readonly saltedPasswords: SaltedPasswordCache = new Map();
+  private readonly poison = new PoisonGuard((error) => this.warn(error));
   private lib: XmppLib | undefined;
   private client: Client | undefined;
   private current: SessionStatus;
@@ -151,6 +159,7 @@ export class Session {
   request(iq: XmlElement, timeoutMs = 15_000): Promise<XmlElement> {
     const client = this.client;
     if (!client || !this.online) return Promise.reject(new XmppError('not-connected'));
+    this.events.emit('send', iq.attrs.to);
     const id = iq.attrs.id ?? `q${(this.nextIqId += 1).toString(36)}${Math.random().toString(36).slice(2, 8)}`;
     iq.attrs.id = id;
     const asked = iq.attrs.to;
@@ -172,6 +181,12 @@ export class Session {
       };
       client.send(iq).catch((error: unknown) => finish(classifyConnectionError(error)));
     });
+  }
+
+  /** Called with the recipient of every stanza we send with send() or request() (undefined: our server). */
+  onSend(listener: (to: string | undefined) => void): () => void {
+    this.events.on('send', listener);
+    return () => this.events.off('send', listener);
   }
 
   /** Adds elements to every presence we broadcast (entity capabilities, say); returns the remover. */
@@ -292,15 +307,17 @@ export class Session {
       return Promise.reject(this.current.error ?? new XmppError('not-connected'));
     }
     if (options.queue === false && !this.online) return Promise.reject(new XmppError('not-connected'));
-    const limit = this.options.maxStanzaBytes ?? DEFAULT_MAX_STANZA_BYTES;
-    const bytes = Buffer.byteLength(stanza.toString(), 'utf8');
-    if (bytes > limit) {
+    let passed;
+    try {
       // Sent anyway, the server would end the stream, and stream management would send it again.
-      return Promise.reject(new XmppError('too-large', `${Math.ceil(bytes / 1024)} KiB, limit ${Math.floor(limit / 1024)} KiB`));
+      passed = pass(stanza, this.maxStanzaBytes);
+    } catch (error) {
+      return Promise.reject(error);
     }
+    this.events.emit('send', stanza.attrs.to);
     return new Promise((resolve, reject) => {
       // Limits are for waiting while offline; online, the queue only keeps writes in order.
-      this.outbox.push(stanza, { resolve, reject }, !this.online);
+      this.outbox.push(stanza, { resolve, reject }, !this.online, { passed, report: options.onDropped });
       if (this.online) void this.flush();
       else this.scheduleExpiry();
     });
@@ -344,7 +361,8 @@ export class Session {
       resource: jid.resource,
     });
     client.reconnect.stop(); // we reconnect ourselves, with backoff and a stop on bad credentials
-    guardDataPath(client);
+    guardDataPath(client, lib, this.options.inbound ?? DEFAULT_INBOUND, (violation) => this.onViolation(client, violation));
+    gateLibrarySends(client, lib.xml, () => this.maxStanzaBytes, (error) => this.warn(error));
     if (security === 'tls') useTrustForDirectTls(client, trust, jid.domain, (error) => this.connectionFailed(error));
     followRedirectsOurselves(client, security, (error) => {
       this.lastError ??= error;
@@ -368,7 +386,10 @@ export class Session {
     client.on('online', (bound: JidObject) => this.onOnline(bound, false));
     client.on('disconnect', () => this.connectionFailed(this.lastError ?? new XmppError('connection-lost')));
     client.streamManagement.on('resumed', () => this.onOnline(client.jid, true));
-    client.streamManagement.on('fail', (stanza: XmlElement) => this.unacked.push(this.outbox.resendEntry(stanza)));
+    client.streamManagement.on('fail', (stanza: XmlElement) => {
+      if (!this.poison.isDropped(stanza)) this.unacked.push(this.outbox.resendEntry(stanza));
+    });
+    client.streamManagement.on('ack', (stanza: XmlElement) => this.poison.acknowledged(stanza));
     this.armAttemptTimer();
     // Not client.start(): it waits for 'online' with a promise that, when the socket fails at the
     // wrong moment, rejects with nobody listening. Our own listeners see every outcome.
@@ -396,6 +417,14 @@ export class Session {
   }
 
   private onClientError(error: unknown): void {
+    const { name, condition } = error as { name?: unknown; condition?: unknown };
+    if (name === 'StreamError' && typeof condition === 'string' && this.client && (this.online || this.current.state === 'connecting')) {
+      const verdict = this.poison.streamError(condition, this.client.streamManagement);
+      if (verdict.freshLogin) this.unacked.push(...verdict.resend.map((stanza) => this.outbox.resendEntry(stanza)));
+      // Stop writing to a stream the server has ended: what is not written waits for the next.
+      this.connectionFailed(error);
+      return;
+    }
     if (this.online) {
       // A broken stream is reported by 'disconnect'; keep the cause for the status.
       // The first cause counts: later write errors on the dying socket would hide it.
@@ -444,6 +473,16 @@ export class Session {
     void this.flush();
   }
 
+  /**
+   * The server sent what we do not accept (too large, too deep, not XML): say why in a stream
+   * error, end the connection, and try again after the backoff's delay.
+   */
+  private onViolation(client: Client, violation: StreamViolation): void {
+    if (client !== this.client) return;
+    client.write(`<stream:error><${violation.streamCondition} xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>`).catch(() => undefined);
+    this.connectionFailed(violation);
+  }
+
   /** Ends the current attempt or connection (once) and decides what comes next. */
   private connectionFailed(cause: unknown): void {
     const state = this.current.state;
@@ -475,10 +514,41 @@ export class Session {
     this.firstConnect().catch((error: unknown) => this.connectionFailed(error));
   }
 
-  private async write(stanza: XmlElement): Promise<void> {
+  private async write(entry: OutboxEntry): Promise<void> {
     const client = this.client;
     if (!client) throw new XmppError('not-connected');
-    await client.send(stanza);
+    // A resend is serialized again (stream management may have added a delay stamp).
+    await writePassed(client, entry.stanza, entry.passed ?? pass(entry.stanza, Number.MAX_SAFE_INTEGER));
+    this.poison.owns(entry.stanza, entry.report);
+  }
+
+  /**
+   * A suspect (unacknowledged when the server last ended the stream with an error) goes alone:
+   * nothing more is written until the server acknowledged it, so that if the server ends the
+   * stream again, this stanza is the one it refused.
+   */
+  private async sendAlone(stanza: XmlElement): Promise<void> {
+    const client = this.client;
+    const lib = this.lib;
+    if (!client || !lib || !client.streamManagement.enabled) return;
+    this.poison.sendingAlone(stanza);
+    const acknowledged = new Promise<void>((resolve) => {
+      const done = (): void => {
+        client.streamManagement.off('ack', onAck);
+        stopWatching();
+        resolve();
+      };
+      const onAck = (acked: XmlElement): void => {
+        if (acked === stanza) done();
+      };
+      const stopWatching = this.onStatus((status) => {
+        if (status.state !== 'online') done();
+      });
+      client.streamManagement.on('ack', onAck);
+    });
+    await client.send(lib.xml('r', { xmlns: NS_SM })).catch(() => undefined);
+    this.sentSinceAckRequest = 0;
+    await acknowledged;
   }
 
   /** Sends what waited, in order, while the connection stays up. */
@@ -491,13 +561,14 @@ export class Session {
         const entry = this.outbox.peek();
         if (!entry) break;
         try {
-          await this.write(entry.stanza);
+          await this.write(entry);
         } catch {
           break; // the connection broke: the entry stays first in line for the next one
         }
         this.outbox.shift();
         entry.settle?.resolve();
-        this.askForAckEvery(ACK_EVERY);
+        if (this.poison.isSuspect(entry.stanza)) await this.sendAlone(entry.stanza);
+        else this.askForAckEvery(ACK_EVERY);
       }
     } finally {
       this.flushing = false;

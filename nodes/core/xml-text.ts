@@ -18,6 +18,14 @@ export function hasForbiddenXmlChars(text: string): boolean {
   return found;
 }
 
+/** The first character XML 1.0 forbids, as U+XXXX, or undefined when there is none. */
+export function firstForbiddenXmlChar(text: string): string | undefined {
+  FORBIDDEN.lastIndex = 0;
+  const match = FORBIDDEN.exec(text);
+  FORBIDDEN.lastIndex = 0;
+  return match ? `U+${(match[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}` : undefined;
+}
+
 /**
  * Where the first character XML 1.0 forbids is, as "U+FFFE at position 4" (never the text itself,
  * which may be large or a secret); undefined when there is none.
@@ -26,7 +34,5 @@ export function forbiddenXmlCharAt(text: string): string | undefined {
   FORBIDDEN.lastIndex = 0;
   const match = FORBIDDEN.exec(text);
   FORBIDDEN.lastIndex = 0;
-  if (!match) return undefined;
-  const code = (match[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
-  return `U+${code} at position ${match.index}`;
+  return match ? `${firstForbiddenXmlChar(match[0])} at position ${match.index}` : undefined;
 }

@@ -72,15 +72,20 @@ export interface Reconnect extends EventEmitter {
 
 export interface StreamManagement extends EventEmitter {
   enabled: boolean;
+  enableSent: boolean;
   id: string;
-  outbound_q: unknown[];
+  outbound_q: Array<{ stanza: XmlElement }>;
 }
 
 export interface Client extends EventEmitter {
   status: string;
   jid: JidObject | null;
   socket: (EventEmitter & { destroy?: () => void; secure?: boolean }) | null;
-  parser: object | null;
+  parser: { write(data: Buffer | string): void } | null;
+  /** The stream's root element, parent of every stanza we send. */
+  root: XmlElement | null;
+  /** The class xmpp.js instantiates for each new stream. */
+  Parser: new () => EventEmitter;
   options: ClientOptions;
   reconnect: Reconnect;
   iqCaller: IqCaller;
@@ -104,6 +109,7 @@ export interface Client extends EventEmitter {
 export interface XmppLib {
   client(options: ClientOptions): Client;
   xml: XmlFactory;
+  Element: new (name: string, attrs?: Record<string, string>) => XmlElement;
   parse(text: string): XmlElement;
 }
 
@@ -114,7 +120,8 @@ export function loadXmpp(): Promise<XmppLib> {
   loading ??= (async () => {
     const clientModule = (await import('@xmpp/client')) as unknown as Pick<XmppLib, 'client' | 'xml'>;
     const parseModule = (await import('@xmpp/xml/lib/parse.js')) as unknown as { default: (t: string) => XmlElement };
-    return { client: clientModule.client, xml: clientModule.xml, parse: parseModule.default };
+    const xmlModule = (await import('@xmpp/xml')) as unknown as { Element: XmppLib['Element'] };
+    return { client: clientModule.client, xml: clientModule.xml, Element: xmlModule.Element, parse: parseModule.default };
   })();
   return loading;
 }

@@ -2,12 +2,14 @@
 import type { NodeDef } from 'node-red';
 import { XmppError } from '../core/errors';
 import { defaultResource, formatJid, parseJid, type Jid } from '../core/jid';
+import { DEFAULT_MAX_ROSTER } from '../core/contacts';
 import type { DiscoItem, Identity } from '../core/disco-stanza';
 import type { KeepaliveOptions } from '../core/keepalive';
 import type { OutboxLimits } from '../core/outbox';
 import { isShow, type OwnPresence } from '../core/own-presence';
 import type { Security } from '../core/server-address';
 import type { SessionOptions } from '../core/session';
+import { DEFAULT_INBOUND } from '../core/stream-parser';
 import { readCa, normalizePin, type TlsTrust, type TrustMode } from '../core/tls-trust';
 
 export interface XmppConfigDef extends NodeDef {
@@ -28,6 +30,8 @@ export interface XmppConfigDef extends NodeDef {
   pingTimeout: string;
   maxStanzaKB: string;
   subscriptions: string;
+  /** With subscriptions 'everyone': approve no more once the roster has this many entries. */
+  rosterMax: string;
   identityCategory: string;
   identityType: string;
   identityName: string;
@@ -91,6 +95,7 @@ export function readKeepalive(def: Partial<XmppConfigDef>): KeepaliveOptions {
 
 /** Everything but the password and the dispatcher; throws XmppError for a field that cannot work. */
 export function readSessionOptions(def: XmppConfigDef): Omit<SessionOptions, 'password' | 'dispatcher'> {
+  const outbound = whole(def.maxStanzaKB, 256, 1, 64 * 1024) * 1024;
   return {
     jid: readJid(def.jid),
     host: def.host?.trim() || undefined,
@@ -100,8 +105,15 @@ export function readSessionOptions(def: XmppConfigDef): Omit<SessionOptions, 'pa
     presence: readPresence(def),
     outbox: readOutbox(def),
     keepalive: readKeepalive(def),
-    maxStanzaBytes: whole(def.maxStanzaKB, 256, 1, 64 * 1024) * 1024,
+    maxStanzaBytes: outbound,
+    // What a server sends is bounded too: generously, since its own limit is not known here.
+    inbound: { maxStanzaBytes: Math.max(DEFAULT_INBOUND.maxStanzaBytes, 4 * outbound), maxDepth: DEFAULT_INBOUND.maxDepth },
   };
+}
+
+/** The roster size past which policy 'everyone' approves no more requests. */
+export function readRosterMax(def: Partial<XmppConfigDef>): number {
+  return whole(def.rosterMax, DEFAULT_MAX_ROSTER, 0, 1_000_000);
 }
 
 /** Our disco identity (default client/bot). */

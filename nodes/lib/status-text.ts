@@ -7,7 +7,8 @@ export type Translate = (key: string, substitutions?: Record<string, string | nu
 
 const SHORT = 32;
 
-function shorten(text: string): string {
+/** A text cut to what fits under a node on the canvas. */
+export function shorten(text: string): string {
   return text.length > SHORT ? `${text.slice(0, SHORT - 1)}…` : text;
 }
 

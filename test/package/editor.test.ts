@@ -60,7 +60,22 @@ describe('the editor in a real Chromium', function () {
     const label = await page.textContent('label[for="node-input-server"]');
     assert.match(label ?? '', /Connection/);
     const tray = (await page.textContent('.red-ui-tray')) ?? '';
-    assert.doesNotMatch(tray, /xmpp-in\.(label|placeholder|type)\./, 'no untranslated keys');
+    assert.doesNotMatch(tray, /xmpp-in\.(label|placeholder|type|unit)\./, 'no untranslated keys');
+    // A node from a flow made before the per-sender limit: unticked, so it behaves as it did.
+    assert.equal(await page.isChecked('#node-input-rateLimit'), false);
+    assert.equal(await page.isVisible('#node-input-rate'), false, 'rate and burst hidden while the limit is off');
+    await page.check('#node-input-rateLimit');
+    assert.equal(await page.isVisible('#node-input-rate'), true);
+    assert.equal(await page.isVisible('#node-input-burst'), true);
+    await page.screenshot({ path: join(shots, 'xmpp-in.png') });
+    await page.uncheck('#node-input-rateLimit');
+    // A new node starts with the limit on, 10 a second, bursts of 100.
+    const defaults = await page.evaluate(() => {
+      const red = (window as unknown as { RED: { nodes: { getType(type: string): { defaults: Record<string, { value: unknown }> } } } }).RED;
+      const d = red.nodes.getType('xmpp-in').defaults;
+      return [d.rateLimit?.value, d.rate?.value, d.burst?.value];
+    });
+    assert.deepEqual(defaults, [true, 10, 100]);
     const select = await page.getAttribute('#node-input-server', 'class');
     assert.doesNotMatch(select ?? '', /input-error/, 'the connection is valid even with fields the flow left out');
     await page.click('#node-input-btn-server-edit');

@@ -2,11 +2,11 @@
 // Node-RED process with the packed package, its account pointed at a real Prosody, and driven from
 // outside: a person's XMPP client (Peer) and HTTP calls to the flow's own endpoints.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { networkInterfaces, hostname } from 'node:os';
 import type { XmlElement } from '../../nodes/core/xmpp-lib';
-import { call, deployExample, exampleFiles, knownTypes, loadExample, SHARED_ACCOUNT_ID, type Deployed } from '../rig/examples';
-import { NodeRedProcess, type EchoBotAccount } from '../rig/node-red-process';
+import { call, deployExample, editNodeText, exampleFiles, knownTypes, loadExample, SHARED_ACCOUNT_ID, type Deployed } from '../rig/examples';
+import { NodeRedProcess, type EchoBotAccount, type FlowNode } from '../rig/node-red-process';
 import { eventually, Peer, waitFor } from '../rig/peer';
 import { freePort, Prosody } from '../rig/prosody';
 
@@ -35,6 +35,8 @@ describe('the example flows in a real Node-RED', function () {
   let prosody: Prosody;
   let red: NodeRedProcess;
   let you: Peer;
+  /** Someone the bot's owner never added: the examples must not serve them. */
+  let stranger: Peer;
   let bot: string;
   let account: EchoBotAccount;
   let deployed: Deployed | undefined;
@@ -71,10 +73,12 @@ describe('the example flows in a real Node-RED', function () {
     prosody = await Prosody.start({ iterations: 100 });
     bot = await prosody.register('bot', 'bot-secret');
     await prosody.register('you', 'your-secret');
+    await prosody.register('stranger', 'stranger-secret');
     account = { jid: bot, password: 'bot-secret', host: '127.0.0.1', port: prosody.port, security: 'none' };
     // Example 4 polls the load every UPTIME_INTERVAL_S seconds: quick here.
     red = await NodeRedProcess.start({ env: { UPTIME_INTERVAL_S: '0.3' } });
     you = await Peer.connect({ port: prosody.port, jid: 'you@localhost', password: 'your-secret', resource: 'laptop' });
+    stranger = await Peer.connect({ port: prosody.port, jid: 'stranger@localhost', password: 'stranger-secret', resource: 'anywhere' });
     // Whatever the bot asks, we grant: we add the bot to our contacts like a person would.
     you.on('presence', (p: XmlElement) => {
       if (fromBot(p) && p.attrs.type === 'subscribe') void you.sendRaw(you.xml('presence', { to: bot, type: 'subscribed' }));
@@ -90,6 +94,7 @@ describe('the example flows in a real Node-RED', function () {
   after(async function () {
     this.timeout(30_000);
     await you?.stop();
+    await stranger?.stop();
     await red?.stop();
     await prosody?.stop();
   });
@@ -98,14 +103,14 @@ describe('the example flows in a real Node-RED', function () {
    * Deploys an example and checks it loaded whole: every node is there, nothing missing or failing.
    * Resolves with the bot's available presence once it is online (seen by us once we are its contact).
    */
-  async function deploy(file: string): Promise<XmlElement | undefined> {
+  async function deploy(file: string, adjust?: (flow: FlowNode[]) => FlowNode[]): Promise<XmlElement | undefined> {
     if (!befriended) {
-      deployed = await deployExample(red, file, account);
+      deployed = await deployExample(red, file, account, adjust);
       await eventually(() => prosody.sessionCount(bot), (n) => n === 1, 10_000, 'the bot online');
       return undefined;
     }
     const online = await botComesOnline(async () => {
-      deployed = await deployExample(red, file, account);
+      deployed = await deployExample(red, file, account, adjust);
     });
     const { flows } = await red.getFlows();
     assert.deepEqual(flows.map((n) => n.id).sort(), deployed!.flow.map((n) => n.id).sort(), 'every node of the example is deployed');
@@ -131,7 +136,8 @@ describe('the example flows in a real Node-RED', function () {
         const config = configs[0]!;
         assert.equal(config.security, 'starttls', `${file}: STARTTLS`);
         assert.equal(config.trust, 'system', `${file}: the system's CAs`);
-        assert.equal(config.subscriptions, 'everyone', `${file}: subscriptions`);
+        // Not "everyone": a stranger who subscribes would see the bot's presence (in example 3, the host's address).
+        assert.equal(config.subscriptions, 'roster', `${file}: subscriptions`);
         assert.equal(config.credentials, undefined, `${file}: no password in the file`);
         assert.ok(flow.some((n) => n.type === 'comment' && String(n.info ?? '').length > 100), `${file}: a comment explains the setup`);
         for (const node of flow) {
@@ -159,14 +165,39 @@ describe('the example flows in a real Node-RED', function () {
     });
   });
 
+  /**
+   * The outside test's `to=al%EF%BF%BEice@…` (U+FFFE) and its kin: each answered 400 by the flow's
+   * own check, with a text that names the character, before anything is sent.
+   */
+  async function refusesBadJids(path: string): Promise<void> {
+    const cases: Array<[string, string]> = [
+      ['al%EF%BF%BEice@localhost', 'U+FFFE'],
+      ['al%EF%BF%BFice@localhost', 'U+FFFF'],
+      ['al%01ice@localhost', 'U+0001'],
+      ['you@localhost/ph%0Aone', 'U+000A'],
+      ['al%EF%BF%BDice@localhost', 'U+FFFD'], // the replacement character: text that was not UTF-8
+      ['al%EF%B7%90ice@localhost', 'U+FDD0'],
+    ];
+    for (const [to, named] of cases) {
+      const answer = await call(red, `${path}?to=${to}`, 'text');
+      assert.equal(answer.status, 400, `${to}: ${JSON.stringify(answer.json)}`);
+      assert.equal((answer.json as { error: string }).error, `"to" holds the character ${named}, which no JID may hold`, to);
+    }
+    const long = await call(red, `${path}?to=${'a'.repeat(1024)}@localhost`, 'text');
+    assert.equal(long.status, 400);
+    assert.match((long.json as { error: string }).error, /too long/);
+  }
+
   describe('1. commit notification (POST /xmpp/notify)', function () {
     before(async function () {
-      await deploy(FILES[0]!);
-      // The person adds the bot; the bot (subscriptions "everyone") accepts and asks back.
-      const seen = you.nextPresence(botAvailable);
-      await you.sendRaw(you.xml('presence', { to: bot, type: 'subscribe' }));
-      await seen;
+      // What the examples' notes ask of the owner once: log in as the bot with any client and add
+      // the person. Then the person is in the bot's roster, and the bot (subscriptions "roster")
+      // accepts them when they ask to see its presence.
+      const botClient = await Peer.connect({ port: prosody.port, jid: bot, password: 'bot-secret', resource: 'setup' });
+      await botClient.befriend(you);
+      await botClient.stop();
       befriended = true;
+      await deploy(FILES[0]!); // resolves once we see the bot online: it accepted us
     });
 
     it('sends the body to the JID with the given subject and answers 200', async function () {
@@ -201,6 +232,14 @@ describe('the example flows in a real Node-RED', function () {
       assert.equal((refused.json as { error: string }).error, 'invalid-jid');
       const empty = await call(red, '/xmpp/notify?to=you@localhost', '');
       assert.equal(empty.status, 400);
+    });
+
+    it('answers 400 with a clear text for a JID holding a character no JID may hold, and the next notification still goes out', async function () {
+      await refusesBadJids('/xmpp/notify');
+      const message = you.nextMessage(fromBot);
+      const answer = await call(red, '/xmpp/notify?to=you@localhost', 'after the bad ones');
+      assert.equal(answer.status, 200);
+      assert.equal((await message).getChildText('body'), 'after the bad ones');
     });
   });
 
@@ -250,6 +289,14 @@ describe('the example flows in a real Node-RED', function () {
       assert.equal(refused.status, 400);
       assert.equal((refused.json as { error: string }).error, 'invalid-jid');
     });
+
+    it('answers 400 with a clear text for a JID holding a character no JID may hold, and the next notification still goes out', async function () {
+      await refusesBadJids('/xmpp/notify-when-present');
+      const message = you.nextMessage((m) => fromBot(m) && m.getChildText('body') === 'after the bad ones');
+      const answer = await call(red, '/xmpp/notify-when-present?to=you@localhost', 'after the bad ones');
+      assert.equal(answer.status, 200);
+      await message;
+    });
   });
 
   describe('3. dial-up presence (POST /xmpp/presence)', function () {
@@ -259,6 +306,22 @@ describe('the example flows in a real Node-RED', function () {
     it('is available with "up <address>" while the flow runs', async function () {
       await deploy(FILES[2]!);
       await you.nextPresence((p) => botAvailable(p) && p.getChildText('status') === expectedUpStatus(), 10_000);
+    });
+
+    it('does not accept everyone\'s subscription: a stranger who asks never sees the address', async function () {
+      const botFull = (await prosody.sessionJids(bot))[0] as string;
+      const before = stranger.received.length;
+      await stranger.sendRaw(stranger.xml('presence', { to: bot, type: 'subscribe' }));
+      // The bot handles the stranger's stream in order: an answer to this ping comes after its answer to the request, if any.
+      const id = `stranger-barrier-${++iqCount}`;
+      const answered = waitFor(stranger, 'iq', (iq: XmlElement) => (iq.attrs.id === id ? iq : undefined), 10_000, 'the bot answering an iq');
+      await stranger.sendRaw(stranger.xml('iq', { type: 'get', to: botFull, id }, stranger.xml('ping', { xmlns: 'urn:xmpp:ping' })));
+      await answered;
+      const fromBotToStranger = stranger.received.slice(before).filter((s) => s.name === 'presence' && fromBot(s));
+      assert.deepEqual(fromBotToStranger.map((p) => p.attrs.type ?? 'available').filter((t) => t !== 'unavailable'), [], 'no approval, no presence');
+      assert.ok(!stranger.received.some((s) => (s.getChildText('status') ?? '').startsWith('up ')), 'the address never reached the stranger');
+      const config = loadExample(FILES[2]!).find((n) => n.type === 'xmpp-config');
+      assert.notEqual(config?.subscriptions, 'everyone');
     });
 
     it('sets the presence a POST asks for: 200 {"ok": true}', async function () {
@@ -335,8 +398,22 @@ describe('the example flows in a real Node-RED', function () {
   });
 
   describe('5. build bot (chat a target name)', function () {
+    // Each run of a target's command adds a line here (the test's copy only), to count what ran.
+    const ran = `/tmp/xmpp-flows-build-bot-ran-${process.pid}`;
+    const runs = (): number => (existsSync(ran) ? readFileSync(ran, 'utf8').split('\n').filter(Boolean).length : 0);
+
     before(async function () {
-      await deploy(FILES[4]!);
+      rmSync(ran, { force: true });
+      await deploy(FILES[4]!, (flow) =>
+        // The owner lists who may build, as the note in the flow says.
+        editNodeText(flow, 'xf050011', 'func', "const builders = ['you@example.org'];", "const builders = ['you@localhost'];").map((node) =>
+          node.type === 'exec' ? { ...node, command: `echo ran >> ${ran}; ${String(node.command)}` } : node,
+        ),
+      );
+    });
+
+    after(function () {
+      rmSync(ran, { force: true });
     });
 
     const build = (target: string) => (m: XmlElement) => fromBot(m) && m.getChildText('subject') === `Build of ${target}`;
@@ -361,6 +438,29 @@ describe('the example flows in a real Node-RED', function () {
       assert.equal(got.getChildText('body'), 'Unknown build target. Allowed targets: echo, version, date.');
       assert.equal(got.getChildText('subject'), null);
       assert.equal(existsSync(marker), false, 'the text did not reach a shell');
+    });
+
+    it('runs nothing for a stranger: a polite refusal instead, while a listed builder is served', async function () {
+      const before = runs();
+      const refusals = (): number => stranger.received.filter((m) => m.name === 'message' && fromBot(m) && /^Sorry, I take build requests only from people on my list/.test(m.getChildText('body') ?? '')).length;
+      const refusedBefore = refusals();
+      const refused = waitFor(stranger, 'message', (m: XmlElement) => (fromBot(m) && refusals() === refusedBefore + 3 ? m : undefined), 10_000, 'three refusals');
+      for (const target of ['echo', 'version', 'date']) await stranger.send(bot, target);
+      await refused;
+      const built = you.nextMessage(build('date'));
+      await you.send(bot, 'date');
+      await built;
+      assert.equal(runs(), before + 1, 'only the listed builder\'s request ran a command');
+      assert.ok(!stranger.received.some((m) => m.name === 'message' && /^Build of /.test(m.getChildText('subject') ?? '')), 'no build output for the stranger');
+    });
+
+    it('runs nothing for anyone until the owner edits the list (as imported)', async function () {
+      await deploy(FILES[4]!, (flow) => flow.map((node) => (node.type === 'exec' ? { ...node, command: `echo ran >> ${ran}; ${String(node.command)}` } : node)));
+      const before = runs();
+      const refused = you.nextMessage((m) => fromBot(m) && /^Sorry, I take build requests only from people on my list/.test(m.getChildText('body') ?? ''));
+      await you.send(bot, 'echo');
+      await refused;
+      assert.equal(runs(), before);
     });
   });
 

@@ -23,6 +23,10 @@ export interface ProsodyOptions {
   requireEncryption?: boolean;
   /** A fixed c2s port (default: a free one). */
   port?: number;
+  /** The largest stanza a client may send, in bytes (default 2 MiB; Prosody's own default is 256 KiB). */
+  stanzaLimit?: number;
+  /** An external component (XEP-0114) at strangers.localhost, to send stanzas from any JID of that domain. */
+  component?: boolean;
 }
 
 export const DOMAIN = 'localhost';
@@ -86,12 +90,16 @@ export class Prosody {
   readonly tlsPort: number;
   readonly certFile: string;
   readonly fingerprint256: string;
+  /** With component: its port and secret. */
+  readonly componentPort: number;
+  readonly componentSecret = 'component-secret-of-the-rig';
   private child: ChildProcess | undefined;
 
-  private constructor(dir: string, port: number, tlsPort: number, options: ProsodyOptions) {
+  private constructor(dir: string, port: number, tlsPort: number, componentPort: number, options: ProsodyOptions) {
     this.dir = dir;
     this.port = port;
     this.tlsPort = tlsPort;
+    this.componentPort = componentPort;
     this.config = join(dir, 'prosody.cfg.lua');
     mkdirSync(join(dir, 'data'), { recursive: true });
     mkdirSync(join(dir, 'certs'), { recursive: true });
@@ -123,12 +131,15 @@ export class Prosody {
       `c2s_require_encryption = ${options.requireEncryption ? 'true' : 'false'}`,
       'allow_unencrypted_plain_auth = true',
       'authentication = "internal_hashed"',
-      'c2s_stanza_size_limit = 2 * 1024 * 1024',
+      `c2s_stanza_size_limit = ${options.stanzaLimit ?? 2 * 1024 * 1024}`,
       options.iterations ? `default_iteration_count = ${options.iterations}` : '',
       // Offline storage holds 10,000 messages per user by default; delivery tests store more.
       options.offline ? 'storage_archive_item_limit = 100000' : '',
+      options.component ? `component_ports = { ${componentPort} }` : 'component_ports = { }',
+      options.component ? 'component_interfaces = { "127.0.0.1" }' : '',
       `VirtualHost "${DOMAIN}"`,
       options.muc ? `Component "conference.${DOMAIN}" "muc"` : '',
+      options.component ? `Component "strangers.${DOMAIN}"\n  component_secret = "${this.componentSecret}"` : '',
       '',
     ];
     writeFileSync(this.config, lines.join('\n'));
@@ -137,7 +148,7 @@ export class Prosody {
   static async start(options: ProsodyOptions = {}): Promise<Prosody> {
     ensureProsody();
     const dir = mkdtempSync(join(tmpdir(), 'xmpp-flows-prosody-'));
-    const server = new Prosody(dir, options.port ?? (await freePort()), options.tls ? await freePort() : 0, options);
+    const server = new Prosody(dir, options.port ?? (await freePort()), options.tls ? await freePort() : 0, options.component ? await freePort() : 0, options);
     await server.launch();
     return server;
   }

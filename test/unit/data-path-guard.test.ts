@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
+import { EventEmitter } from 'node:events';
 import { guardDataPath } from '../../nodes/core/data-path-guard';
-import { loadXmpp, type XmppLib } from '../../nodes/core/xmpp-lib';
+import { DEFAULT_INBOUND } from '../../nodes/core/stream-parser';
+import { loadXmpp, type XmlElement, type XmppLib } from '../../nodes/core/xmpp-lib';
 
 describe('the guarded data path', () => {
   let lib: XmppLib;
@@ -18,13 +20,13 @@ describe('the guarded data path', () => {
 
   it('ignores data that arrives after the parser is gone', () => {
     const guarded = client();
-    guardDataPath(guarded);
+    guardDataPath(guarded, lib, DEFAULT_INBOUND, () => undefined);
     assert.doesNotThrow(() => guarded._onData(Buffer.from('<message/>')));
   });
 
   it('turns a listener that throws while data is parsed into an error event', async () => {
     const guarded = client();
-    guardDataPath(guarded);
+    guardDataPath(guarded, lib, DEFAULT_INBOUND, () => undefined);
     const errors: unknown[] = [];
     guarded.on('error', (error: unknown) => errors.push(error));
     guarded.on('element', () => {
@@ -38,5 +40,22 @@ describe('the guarded data path', () => {
     assert.doesNotThrow(() => guarded._onData(Buffer.from('<stream:stream xmlns:stream="http://etherx.jabber.org/streams"><message/>')));
     assert.equal(errors.length, 1);
     assert.match(String(errors[0]), /a careless listener/);
+  });
+
+  it("keeps our parser when xmpp.js sets its transport's parser at connect, and gives it the raw bytes", () => {
+    const guarded = client();
+    guardDataPath(guarded, lib, DEFAULT_INBOUND, () => undefined);
+    const ours = guarded.Parser;
+    guarded.Parser = class extends EventEmitter {};
+    assert.equal(guarded.Parser, ours);
+    const parser = new guarded.Parser() as EventEmitter & { write(data: Buffer): void };
+    const bodies: string[] = [];
+    parser.on('element', (element: XmlElement) => bodies.push(element.getChildText('body') ?? ''));
+    Object.assign(guarded, { parser });
+    const bytes = Buffer.from('<stream:stream xmlns:stream="http://etherx.jabber.org/streams"><message><body>€😀</body></message>');
+    const euro = bytes.indexOf(Buffer.from('€'));
+    guarded._onData(bytes.subarray(0, euro + 1));
+    guarded._onData(bytes.subarray(euro + 1));
+    assert.deepEqual(bodies, ['€😀']);
   });
 });

@@ -213,4 +213,28 @@ describe('group-chat rooms (core)', () => {
       ],
     );
   });
+
+  it('a room that shuts down twice in one login says so and is entered again after a wait, not left stale', async () => {
+    const room = new Room(host, { room: ROOM, nick: 'bot', rejoinDelayMs: 20 });
+    const events: Array<{ state: string; retryInMs?: number | undefined }> = [];
+    room.onEvent((event) => events.push({ state: event.state, retryInMs: event.retryInMs }));
+    room.start();
+    host.admit('bot');
+    const shutDown = `<presence from="${ROOM}/bot" type="unavailable"><x xmlns="${MUC_USER}"><status code="332"/><status code="110"/></x></presence>`;
+    host.deliver(shutDown);
+    assert.equal(host.presences().length, 2, 'the first time: entered again at once');
+    host.admit('bot');
+    host.deliver(shutDown);
+    assert.equal(room.state, 'joining');
+    assert.deepEqual(events.at(-1), { state: 'joining', retryInMs: 20 }, 'the nodes hear that the room is gone, and when we try again');
+    assert.equal(host.presences().length, 2, 'not at once');
+    for (let waited = 0; host.presences().length < 3 && waited < 2000; waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(host.presences().length, 3, 'entered again after the wait');
+    host.refuse('bot', 'service-unavailable');
+    assert.equal(room.state, 'joining', 'the service is still down: not a final refusal');
+    assert.equal(events.at(-1)?.retryInMs, 40, 'and the wait grows');
+    host.admit('bot');
+    assert.equal(room.state, 'joined');
+    await room.leave();
+  });
 });
