@@ -4,17 +4,28 @@
 // Status: while the connection is not online the node shows the connection's status (as every
 // node using it does); once online it shows its own: present / absent (reason) / N held.
 //
-// Held messages: a JSON copy of each msg (with its _msgid) is kept in the node's context, in the
-// context store named by the "store" field (empty: the default store), under the key "held".
-// With a persistent store (localfilesystem) they survive a restart of Node-RED; after a restart
-// their done() is gone, so an expiry reaches Catch nodes through node.error(err, msg) instead.
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
+// State in the node's context, in the context store named by the "store" field (empty: the
+// default store), so that it survives a restart with a persistent store (lib/gate-store.ts):
+// - held messages: only the kept properties of each msg (lib/gate-kept-msg.ts), one key per
+//   recipient ('held:<bare JID, encoded>'), so holding one more msg rewrites only that
+//   recipient's list; after a restart their done() is gone, so an expiry reaches Catch nodes
+//   through node.error(err, msg) instead;
+// - 'asks': the presence requests it made, to withdraw the unanswered ones (lib/gate-asker.ts).
+// Earlier versions kept every held msg whole under one key 'held': read once, then removed.
+// A redeploy hands the same state to the new instance directly (lib/gate-carry-over.ts).
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { absenceOf, type AbsenceReason } from './lib/gate-absence';
 import { bareJid, parseJid } from './core/jid';
 import { XmppError } from './core/errors';
 import { connectionOf } from './lib/connection';
-import { HoldQueue, type HeldEntry } from './lib/gate-hold-queue';
+import { HoldQueue, type HeldEntry, type HeldSnapshot, type HoldRefusal } from './lib/gate-hold-queue';
+import { keptMsg, type KeptMsg } from './lib/gate-kept-msg';
+import type { PersistedAsks } from './lib/gate-asks';
+import { GateAsker } from './lib/gate-asker';
+import { GateStore } from './lib/gate-store';
+import { CarryOver } from './lib/gate-carry-over';
 import { shortJid } from './lib/status-text';
+import { timerDelay } from './lib/timer-delay';
 
 interface PresenceGateDef extends NodeDef {
   server: string;
@@ -30,23 +41,57 @@ interface PresenceGateDef extends NodeDef {
   holdCount: string | number;
   /** Hold mode: seconds a message may wait. */
   holdAge: string | number;
-  /** The context store for held messages; empty for the default one. */
+  /** Hold mode: at most this many messages in all. */
+  holdTotal?: string | number;
+  /** Hold mode: at most this many recipients with held messages. */
+  holdRecipients?: string | number;
+  /** At most this many of our subscription requests waiting for an answer (0: never ask). */
+  maxAsks?: string | number;
+  /** Hours after which an unanswered subscription request is withdrawn. */
+  askHours?: string | number;
+  /** The context store for held messages and requests; empty for the default one. */
   store: string;
 }
 
 type Mode = 'divert' | 'drop' | 'hold';
 type Done = (err?: Error) => void;
-type Send = (msg: Array<NodeMessage | null>) => void;
+type Send = (msg: Array<NodeMessageInFlow | KeptMsg | null>) => void;
 
 const MODES = new Set<string>(['divert', 'drop', 'hold']);
-const CONTEXT_KEY = 'held';
+/** Defaults for fields that flows of earlier versions do not have. */
+const DEFAULT_HOLD_TOTAL = 1000;
+const DEFAULT_HOLD_RECIPIENTS = 100;
+const DEFAULT_MAX_ASKS = 100;
+const DEFAULT_ASK_HOURS = 24;
+// Withdrawals on removal get this long, within the 15 s Node-RED gives a close handler.
+const REMOVAL_WITHDRAW_MS = 10_000;
 
 function positive(value: unknown, fallback: number): number {
   const n = typeof value === 'number' ? value : Number(String(value ?? '').trim() || NaN);
   return Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
+/** A whole number of at least 0 (0 counts), else the fallback. */
+function wholeOrZero(value: unknown, fallback: number): number {
+  const n = typeof value === 'number' ? value : Number(String(value ?? '').trim() || NaN);
+  return Number.isFinite(n) && n >= 0 ? Math.floor(n) : fallback;
+}
+
+// With Node-RED's default settings a redeploy deletes the gate's context: a closing gate leaves
+// what it holds and the requests it has to withdraw to the gate that takes its place.
+const carryOver = new CarryOver<{ held: HeldSnapshot<KeptMsg>; asks: PersistedAsks }>();
+
+/** What is kept of a msg read back from the store, or undefined when it cannot be kept. */
+function reduceStored(msg: object): KeptMsg | undefined {
+  try {
+    return keptMsg(msg);
+  } catch {
+    return undefined;
+  }
+}
+
 export = function register(RED: NodeAPI): void {
+  carryOver.watch(RED.events);
   function PresenceGate(this: Node, def: PresenceGateDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -64,10 +109,14 @@ export = function register(RED: NodeAPI): void {
     if (def.blockXa === true) blocked.add('xa');
     const maxCount = Math.floor(positive(def.holdCount, 100));
     const maxAgeS = positive(def.holdAge, 3600);
+    const maxTotal = Math.floor(positive(def.holdTotal, DEFAULT_HOLD_TOTAL));
+    const maxRecipients = Math.floor(positive(def.holdRecipients, DEFAULT_HOLD_RECIPIENTS));
+    const maxAsks = wholeOrZero(def.maxAsks, DEFAULT_MAX_ASKS);
+    const askHours = positive(def.askHours, DEFAULT_ASK_HOURS);
     const store = typeof def.store === 'string' && def.store.trim() !== '' ? def.store.trim() : undefined;
     const defaultTo = (def.to ?? '').trim();
-    const queue = new HoldQueue<NodeMessage>({ maxCount, maxAgeMs: maxAgeS * 1000 });
-    const asked = new Set<string>();
+    const queue = new HoldQueue<KeptMsg>({ maxCount, maxAgeMs: maxAgeS * 1000, maxTotal, maxRecipients });
+    const saved = new GateStore(node.context(), store, (err) => node.warn(RED._('presence-gate.error.store', { store: store ?? 'default', detail: err.message })));
     let dropped = 0;
     let last: { recipient: string; reason: AbsenceReason | undefined } | undefined;
     let closed = false;
@@ -107,6 +156,7 @@ export = function register(RED: NodeAPI): void {
           connectionStatus = typeof status === 'string' ? { text: status } : status;
           const wasOnline = online;
           online = connectionStatus.fill === 'green';
+          asker.setOnline(online);
           if (online && !wasOnline) revisitHeld();
           render();
         },
@@ -115,24 +165,24 @@ export = function register(RED: NodeAPI): void {
 
     // ---- presence
     const reasonFor = (recipient: string): AbsenceReason | undefined => absenceOf(connection.presenceOf(recipient), blocked, connection.seesPresenceOf(recipient));
-    const askOnce = (recipient: string): void => {
-      if (asked.has(recipient)) return;
-      asked.add(recipient);
-      connection.askSubscription(recipient).catch((error: unknown) => {
-        asked.delete(recipient); // not connected: ask again with the next msg
-        node.debug(connection.describe(error));
-      });
-    };
+
+    // ---- presence requests: bounded, remembered, withdrawn when unanswered (lib/gate-asker.ts)
+    const asker = new GateAsker(connection, maxAsks, askHours * 3_600_000, {
+      wanted: (recipient) => reasonFor(recipient) === 'not-subscribed',
+      room: () => {
+        for (const recipient of queue.recipients()) if (reasonFor(recipient) === 'not-subscribed') asker.ask(recipient);
+      },
+      persist: (asks) => saved.saveAsks(asks),
+      full: () => node.warn(RED._('presence-gate.warning.asks-full', { count: maxAsks, hours: askHours })),
+      withdrawn: (recipient) => node.debug(RED._('presence-gate.log.withdrawn', { recipient })),
+      failed: (error) => node.debug(connection.describe(error)),
+    });
 
     // ---- holding
-    const persist = (): void => {
-      node.context().set(CONTEXT_KEY, queue.count() > 0 ? queue.snapshot() : undefined, store, (err?: Error) => {
-        if (err) node.warn(RED._('presence-gate.error.store', { store: store ?? 'default', detail: err.message }));
-      });
-    };
-    const holdError = (key: 'hold-full' | 'hold-expired' | 'removed', recipient: string): Error =>
-      Object.assign(new Error(RED._(`presence-gate.error.${key}`, { recipient, count: maxCount, seconds: maxAgeS })), { code: key });
-    const failHeld = (entry: HeldEntry<NodeMessage>, err: Error): void => {
+    const persistHeld = (recipient: string): void => saved.saveHeld(recipient, queue.entriesOf(recipient));
+    const holdError = (key: HoldRefusal | 'hold-expired' | 'removed', recipient: string): Error =>
+      Object.assign(new Error(RED._(`presence-gate.error.${key}`, { recipient, count: maxCount, seconds: maxAgeS, total: maxTotal, recipients: maxRecipients })), { code: key });
+    const failHeld = (entry: HeldEntry<KeptMsg>, err: Error): void => {
       if (entry.done) entry.done(err);
       else node.error(err, entry.msg); // restored after a restart: no done() any more, Catch nodes still see it
     };
@@ -142,22 +192,19 @@ export = function register(RED: NodeAPI): void {
       expiryTimer = undefined;
       const next = queue.nextExpiry();
       if (next === undefined || closed) return;
-      expiryTimer = setTimeout(
-        () => {
-          expiryTimer = undefined;
-          const expired = queue.expire(Date.now());
-          for (const { recipient, entry } of expired) failHeld(entry, holdError('hold-expired', recipient));
-          if (expired.length > 0) persist();
-          scheduleExpiry();
-          render();
-        },
-        Math.max(0, next - Date.now()) + 5,
-      );
+      expiryTimer = setTimeout(() => {
+        expiryTimer = undefined;
+        const expired = queue.expire(Date.now());
+        for (const { recipient, entry } of expired) failHeld(entry, holdError('hold-expired', recipient));
+        for (const recipient of new Set(expired.map((x) => x.recipient))) persistHeld(recipient);
+        scheduleExpiry();
+        render();
+      }, timerDelay(next - Date.now()));
     };
     const release = (recipient: string): void => {
       const entries = queue.take(recipient);
       if (entries.length === 0) return;
-      persist();
+      persistHeld(recipient);
       scheduleExpiry();
       for (const entry of entries) {
         node.send([entry.msg, null]);
@@ -165,17 +212,41 @@ export = function register(RED: NodeAPI): void {
       }
     };
 
-    /** After (re)connecting: ask again for recipients whose subscription request could not be sent, release the present. */
+    /** After (re)connecting: ask again where a request could not be sent, release the present. */
     function revisitHeld(): void {
       if (!ready) return;
       for (const recipient of queue.recipients()) {
         const reason = reasonFor(recipient);
         if (reason === undefined) release(recipient);
-        else if (reason === 'not-subscribed') askOnce(recipient);
+        else if (reason === 'not-subscribed') asker.ask(recipient);
       }
     }
 
     // ---- input
+    const hold = (msg: NodeMessageInFlow, recipient: string, reason: AbsenceReason, done: Done): void => {
+      let kept: KeptMsg;
+      try {
+        // Only what sending it on needs: held messages go to the context store, which may be a
+        // world-readable file; an HTTP request's req/res could not wait anyway.
+        kept = keptMsg(msg);
+      } catch (error) {
+        done(connection.fail(new XmppError('invalid-payload', error instanceof Error ? error.message : String(error))));
+        return;
+      }
+      const refusal = queue.refusal(recipient);
+      if (refusal !== undefined) {
+        done(holdError(refusal, recipient));
+        return;
+      }
+      queue.add(recipient, { msg: kept, at: Date.now(), done });
+      persistHeld(recipient);
+      if (!expiryTimer) scheduleExpiry(); // a new msg expires after every one held before it
+      // A notice that it was held (say, to answer an HTTP request with 202); the msg itself
+      // goes out of output 1 when the recipient is back.
+      (msg as NodeMessageInFlow & { gate?: unknown }).gate = { reason, recipient, held: true };
+      node.send([null, msg]);
+    };
+
     const handle = (msg: NodeMessageInFlow, done: Done): void => {
       let recipient: string;
       try {
@@ -189,57 +260,52 @@ export = function register(RED: NodeAPI): void {
       }
       const reason = reasonFor(recipient);
       last = { recipient, reason };
-      if (reason === 'not-subscribed') askOnce(recipient);
+      if (reason === 'not-subscribed') asker.ask(recipient);
       if (reason === undefined) {
         release(recipient); // anything still held goes first, to keep the order
         node.send([msg, null]);
         done();
       } else if (mode === 'divert') {
-        (msg as NodeMessage & { gate?: unknown }).gate = { reason, recipient };
+        (msg as NodeMessageInFlow & { gate?: unknown }).gate = { reason, recipient };
         node.send([null, msg]);
         done();
       } else if (mode === 'drop') {
         dropped += 1;
         done();
       } else {
-        let copy: NodeMessage;
-        try {
-          // An HTTP request's req/res cannot wait (nor survive a restart): the held copy goes
-          // without them, and the notice on output 2 below still has them to answer with.
-          const { req: _req, res: _res, ...rest } = msg as NodeMessage & { req?: unknown; res?: unknown };
-          void _req;
-          void _res;
-          copy = JSON.parse(JSON.stringify(rest)) as NodeMessage;
-        } catch (error) {
-          done(connection.fail(new XmppError('invalid-payload', error instanceof Error ? error.message : String(error))));
-          return;
-        }
-        if (!queue.add(recipient, { msg: copy, at: Date.now(), done })) {
-          done(holdError('hold-full', recipient));
-        } else {
-          persist();
-          scheduleExpiry();
-          // A notice that it was held (say, to answer an HTTP request with 202); the msg itself
-          // goes out of output 1 when the recipient is back.
-          (msg as NodeMessage & { gate?: unknown }).gate = { reason, recipient, held: true };
-          node.send([null, msg]);
-        }
+        hold(msg, recipient, reason, done);
       }
       render();
     };
 
-    // Held messages from before a restart or redeploy come back first; inputs wait for them.
+    // Held messages and requests from before a restart or redeploy come back first; inputs wait for them.
     let ready = false;
     const waiting: Array<() => void> = [];
-    node.context().get(CONTEXT_KEY, store, (err: Error | undefined, value: unknown) => {
-      if (err) node.warn(RED._('presence-gate.error.store', { store: store ?? 'default', detail: err.message }));
-      else queue.restore(value);
+    const resume = (asks: unknown): void => {
       ready = true;
       scheduleExpiry();
+      asker.resume(asks);
       if (online) revisitHeld();
       for (const run of waiting.splice(0)) run();
       render();
-    });
+    };
+    const carried = carryOver.take(node.id);
+    if (carried) {
+      // The same state is in the context only if a store is configured: written again either way.
+      for (const recipient of queue.restore(carried.held)) persistHeld(recipient);
+      saved.saveAsks(carried.asks);
+      resume(carried.asks);
+    } else {
+      saved.load((state) => {
+        for (const [recipient, list] of Object.entries(state.held)) queue.restore({ [recipient]: list }, reduceStored);
+        if (state.legacy !== undefined) {
+          // Kept in the new form (and only the kept properties) before the old key goes.
+          for (const recipient of queue.restore(state.legacy, reduceStored)) persistHeld(recipient);
+          saved.dropLegacy();
+        }
+        resume(state.asks);
+      });
+    }
 
     node.on('input', (msg: NodeMessageInFlow, _send: Send, done: Done) => {
       if (ready) handle(msg, done);
@@ -253,17 +319,27 @@ export = function register(RED: NodeAPI): void {
         render();
       }
     });
+    // Every roster push lands here too: only what waits for the roster acts on it.
+    const unlistenRoster = connection.onRoster(() => asker.rosterChanged());
     connection.register(user);
 
     node.on('close', (removed: boolean, done: () => void) => {
       unsubscribe();
+      unlistenRoster();
       if (expiryTimer) clearTimeout(expiryTimer);
-      if (removed) {
-        // The node is gone and its context with it: held messages end as errors, never silently.
-        for (const recipient of queue.recipients()) for (const entry of queue.take(recipient)) failHeld(entry, holdError('removed', recipient));
-      }
       closed = true;
-      connection.deregister(user, removed).then(done, done);
+      let withdrawn = Promise.resolve();
+      if (removed) {
+        // The node is gone and its context with it: held messages end as errors, never silently,
+        // and its requests are withdrawn now or never.
+        for (const recipient of queue.recipients()) for (const entry of queue.take(recipient)) failHeld(entry, holdError('removed', recipient));
+        withdrawn = asker.withdrawAll(REMOVAL_WITHDRAW_MS);
+      } else {
+        asker.close();
+        // A redeploy: the next gate with this id takes over (done() stays behind, as after a restart).
+        if (ready) carryOver.leave(node.id, { held: queue.snapshot(), asks: asker.snapshot() });
+      }
+      void withdrawn.then(() => connection.deregister(user, removed)).then(done, done);
     });
   }
 

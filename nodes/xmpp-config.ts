@@ -39,6 +39,8 @@ export = function register(RED: NodeAPI): void {
     const dispatcher = new Dispatcher((error) => node.warn(node.describe(error)));
     let session: Session | undefined;
     let contacts: Contacts | undefined;
+    // Until the first roster fetch of a session answers, nobody can tell a contact from a stranger.
+    let rosterKnown = false;
     let detachDescription: (() => void) | undefined;
     let detachRpc: (() => void) | undefined;
     const rpc = new RpcServer();
@@ -109,6 +111,10 @@ export = function register(RED: NodeAPI): void {
         if (reached.limit === 'strangers') node.debug(t('xmpp-config.log.strangers', { count: reached.ignored, max: MAX_STRANGERS }));
         else node.warn(t('xmpp-config.warning.roster-full', { size: reached.size, max: reached.max }));
       });
+      contacts.on('roster', () => {
+        rosterKnown = true;
+        hub.emit('roster');
+      });
       session.onStatus(broadcast);
       session.onWarning((error) => node.debug(node.describe(error)));
       session.start();
@@ -119,6 +125,7 @@ export = function register(RED: NodeAPI): void {
       session = undefined;
       contacts?.close();
       contacts = undefined;
+      rosterKnown = false;
       detachDescription?.();
       detachDescription = undefined;
       detachRpc?.();
@@ -186,6 +193,15 @@ export = function register(RED: NodeAPI): void {
     node.rawIq = (to, type, child, timeoutMs) => attempt(async () => rawIq(live().session, to, type, await childElement(child), timeoutMs));
     node.presenceOf = (jid) => (contacts ? contacts.presenceOf(jid) : { jid, available: false, best: undefined, resources: [] });
     node.seesPresenceOf = (jid) => contacts?.seesPresenceOf(jid) ?? false;
+    node.rosterItem = (jid) => {
+      if (!contacts || !rosterKnown) return null;
+      const item = contacts.roster.get(jid);
+      return item ? { ...item, groups: [...item.groups] } : undefined;
+    };
+    node.onRoster = (listener) => {
+      hub.on('roster', listener);
+      return () => hub.off('roster', listener);
+    };
     node.onPresence = (listener) => {
       hub.on('presence', listener);
       return () => hub.off('presence', listener);
@@ -202,7 +218,7 @@ export = function register(RED: NodeAPI): void {
     node.removeFromRoster = (jid) => attempt(() => live().contacts.removeFromRoster(jid));
 
     Object.defineProperty(node, 'jid', { get: () => (session ? session.jid : status.jid) });
-    Object.defineProperty(node, 'subscriptions', { get: () => dispatcher.count() + hub.listenerCount('presence') + hub.listenerCount('subscription') });
+    Object.defineProperty(node, 'subscriptions', { get: () => dispatcher.count() + hub.listenerCount('presence') + hub.listenerCount('subscription') + hub.listenerCount('roster') });
 
     node.fail = (error: unknown) => {
       const failure = new Error(node.describe(error));

@@ -4,6 +4,7 @@ import type { StanzaHandler, StanzaKind } from '../core/dispatcher';
 import type { OutgoingMessage } from '../core/message-stanza';
 import type { SendOptions } from '../core/session';
 import type { ContactPresence } from '../core/presence-tracker';
+import type { RosterItem } from '../core/roster';
 import type { IncomingPresence, OutgoingPresence } from '../core/presence-stanza';
 import type { OwnPresence } from '../core/own-presence';
 import type { DiscoInfo, DiscoItem } from '../core/disco-stanza';
@@ -34,6 +35,13 @@ export interface XmppConnection {
   presenceOf(jid: string): ContactPresence;
   /** Whether we receive this contact's presence (our subscription to it is approved). */
   seesPresenceOf(jid: string): boolean;
+  /**
+   * A copy of the contact's roster entry as last fetched or pushed; undefined when it is not in
+   * the roster; null while the roster is not known (no session yet, or its first fetch not answered).
+   */
+  rosterItem(jid: string): Readonly<RosterItem> | undefined | null;
+  /** Listens to the roster being fetched (after each login) or changed by the server; returns the function that stops it. */
+  onRoster(listener: () => void): () => void;
   /** Listens to contacts' availability changes; returns the function that stops it. */
   onPresence(listener: (contact: ContactPresence, presence: IncomingPresence) => void): () => void;
   /** Listens to subscription stanzas left to the flow by the subscription policy. */

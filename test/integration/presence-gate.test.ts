@@ -7,7 +7,7 @@ import { Prosody } from '../rig/prosody';
 import { configNode, getNode, helper, lastStatus, nodes, startServer, stopServer, type FlowNode } from '../rig/red';
 import { SlixPresence } from '../rig/slix-presence';
 import type { XmppConnection } from '../../nodes/lib/connection';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeRedProcess, type FlowNode as ProcessFlowNode } from '../rig/node-red-process';
@@ -245,9 +245,10 @@ describe('presence-gate across a Node-RED restart', function () {
   const heldInContext = async (): Promise<number> => {
     const response = await red?.get('/context/node/ghold?store=default');
     const body = (await response?.json()) as Record<string, Record<string, { msg?: string }>>;
-    const held = body.default?.held?.msg;
-    if (!held) return 0;
-    return Object.values(JSON.parse(held) as Record<string, unknown[]>).reduce((n, list) => n + list.length, 0);
+    // One key per recipient ('held:<bare JID, encoded>'), each the list of its held messages.
+    return Object.entries(body.default ?? {})
+      .filter(([key]) => key.startsWith('held:'))
+      .reduce((n, [, value]) => n + (JSON.parse(value.msg ?? '[]') as unknown[]).length, 0);
   };
 
   it('delivers a held message exactly once after Node-RED restarts with a persistent context store', async () => {
@@ -280,5 +281,78 @@ describe('presence-gate across a Node-RED restart', function () {
     // A watch window: a second delivery of the same msg would arrive within this time.
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.deepEqual(peer.bodies, ['warm-up', 'kept over the restart']);
+  });
+});
+
+describe('presence-gate: messages held by an earlier version', function () {
+  this.timeout(90_000);
+  let prosody: Prosody;
+  let red: NodeRedProcess | undefined;
+  let peer: SlixPresence | undefined;
+  const userDir = mkdtempSync(join(tmpdir(), 'xmpp-flows-gate-legacy-'));
+  const contextStorage = { default: { module: 'localfilesystem', config: { flushInterval: 1 } } };
+  const credentialSecret = 'gate-legacy-secret';
+
+  before(async () => {
+    prosody = await Prosody.start({ iterations: 100 });
+    await prosody.register('legacybot', 'bot-pw');
+  });
+
+  after(async () => {
+    await peer?.stop();
+    await red?.stop();
+    await prosody?.stop();
+    rmSync(userDir, { recursive: true, force: true });
+  });
+
+  function flow(lee: string): ProcessFlowNode[] {
+    return [
+      { id: 'f1', type: 'tab', label: 'gate' },
+      { id: 'cfg', type: 'xmpp-config', jid: 'legacybot@localhost/gate', host: '127.0.0.1', port: String(prosody.port), security: 'none', show: '', status: '', priority: '0', credentials: { password: 'bot-pw' } },
+      { id: 'ghold', type: 'presence-gate', z: 'f1', server: 'cfg', to: lee, mode: 'hold', blockDnd: true, blockAway: false, blockXa: false, holdCount: '100', holdAge: '3600', store: '', wires: [['out']] },
+      { id: 'out', type: 'xmpp-out', z: 'f1', server: 'cfg', to: lee, msgType: 'chat', subject: '', failFast: true, wires: [] },
+    ];
+  }
+
+  /** The gate's node context as the admin API shows it: key → the value's JSON text. */
+  const gateContext = async (): Promise<Record<string, string>> => {
+    const response = await red?.get('/context/node/ghold?store=default');
+    const body = (await response?.json()) as Record<string, Record<string, { msg?: string }>>;
+    return Object.fromEntries(Object.entries(body.default ?? {}).map(([key, value]) => [key, value.msg ?? '']));
+  };
+
+  it('reads the single key of an earlier version once, keeps only the kept properties, and delivers after the restart', async () => {
+    const lee = await prosody.register('lee', 'lee-pw'); // logs in only at the end
+    red = await NodeRedProcess.start({ userDir, contextStorage, credentialSecret, logLevel: 'info' });
+    const logged = red.log().length;
+    await red.deploy(flow(lee));
+    await red.waitForLog(/Started flows/, 15_000, logged);
+    await red.stop();
+
+    // What an earlier version left in the file store: every held msg whole, under one key.
+    const secret = 'k-old-0123456789';
+    const earlier = { held: { [lee]: [{ msg: { _msgid: 'old-1', payload: 'held by an earlier version', to: lee, apiKey: secret, req: { headers: { cookie: secret } } }, at: Date.now() }] } };
+    mkdirSync(join(userDir, 'context', 'f1'), { recursive: true });
+    writeFileSync(join(userDir, 'context', 'f1', 'ghold.json'), JSON.stringify(earlier));
+
+    red = await NodeRedProcess.start({ userDir, contextStorage, credentialSecret, logLevel: 'info' });
+    const migrated = await eventually(gateContext, (context) => Object.keys(context).some((key) => key.startsWith('held:')), 10_000, 'the held msg in the new form');
+    assert.ok(!('held' in migrated), 'the single key is gone');
+    const [list] = Object.entries(migrated).filter(([key]) => key.startsWith('held:')).map(([, value]) => JSON.parse(value) as Array<{ msg: Record<string, unknown> }>);
+    assert.deepEqual(list?.map((entry) => entry.msg), [{ _msgid: 'old-1', payload: 'held by an earlier version', to: lee }]);
+    assert.ok(!JSON.stringify(migrated).includes(secret), 'the secret is not in the context any more');
+
+    // lee logs in: the gate's request waits on the server, slixmpp approves it, lee is present.
+    peer = await SlixPresence.start(lee, 'lee-pw', prosody.port);
+    await peer.waitFor((e) => e.event === 'message' && e.body === 'held by an earlier version', 20_000, 'the held message');
+    await eventually(gateContext, (context) => !Object.keys(context).some((key) => key.startsWith('held')), 10_000, 'nothing held any more');
+    // A watch window: a second delivery would arrive within this time.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.deepEqual(peer.bodies, ['held by an earlier version']);
+    // A clean stop flushes the file store.
+    await red.stop();
+    red = undefined;
+    const file = readFileSync(join(userDir, 'context', 'f1', 'ghold.json'), 'utf8');
+    assert.ok(!file.includes(secret), 'nor in the file');
   });
 });

@@ -29,6 +29,8 @@ describe('the editor in a real Chromium', function () {
       { id: 'ed-cfg', type: 'xmpp-config', name: 'editor bot', jid: 'bot@localhost/editor', host: '127.0.0.1', port: String(prosody.port), security: 'none', credentials: { password: 'bot-pw' } },
       { id: 'ed-in', type: 'xmpp-in', z: 'ed-tab', name: '', server: 'ed-cfg', from: '', msgType: 'any', bodiless: false, x: 200, y: 100, wires: [['ed-out']] },
       { id: 'ed-out', type: 'xmpp-out', z: 'ed-tab', name: '', server: 'ed-cfg', to: '', msgType: 'chat', subject: '', x: 450, y: 100, wires: [] },
+      // As a gate of an earlier version was saved: without the limits added since.
+      { id: 'ed-gate', type: 'presence-gate', z: 'ed-tab', name: '', server: 'ed-cfg', to: '', mode: 'hold', blockDnd: true, blockAway: false, blockXa: false, holdCount: 100, holdAge: 3600, store: '', outputs: 2, x: 450, y: 200, wires: [[], []] },
     ];
     await red.deploy(flow);
     await eventually(() => prosody.sessionCount('bot@localhost'), (n) => n === 1, 15_000, 'the bot online');
@@ -91,5 +93,28 @@ describe('the editor in a real Chromium', function () {
     assert.equal(await page.inputValue('#node-config-input-password'), '__PWRD__', 'the password is not sent to the editor');
     await page.screenshot({ path: join(shots, 'config.png') });
     console.log(`      screenshots in ${shots}`);
+  });
+
+  it('opens a presence gate of an earlier version with the defaults of the fields it lacks', async () => {
+    // Close what an earlier test left open (a connection dialog over a node dialog).
+    for (const cancel of ['#node-config-dialog-cancel', '#node-dialog-cancel']) {
+      if (!(await page.isVisible(cancel))) continue;
+      await page.click(cancel);
+      await page.waitForSelector(cancel, { state: 'detached', timeout: 10_000 });
+    }
+    await page.waitForSelector('#red-ui-editor-shade', { state: 'hidden', timeout: 10_000 });
+    await page.dblclick('#ed-gate');
+    await page.waitForSelector('#node-input-maxAsks', { timeout: 10_000 });
+    const defaults = { holdCount: '100', holdTotal: '1000', holdRecipients: '100', holdAge: '3600', maxAsks: '100', askHours: '24' };
+    for (const [field, value] of Object.entries(defaults)) assert.equal(await page.inputValue(`#node-input-${field}`), value, field);
+    const tray = (await page.textContent('.red-ui-tray')) ?? '';
+    assert.doesNotMatch(tray, /presence-gate\.(label|unit|mode|reason|placeholder)\./, 'no untranslated keys');
+    // The hold limits belong to hold mode; presence requests and the store to every mode.
+    await page.selectOption('#node-input-mode', 'divert');
+    assert.equal(await page.isVisible('#node-input-holdTotal'), false);
+    assert.equal(await page.isVisible('#node-input-maxAsks'), true);
+    assert.equal(await page.isVisible('#node-input-store'), true);
+    await page.screenshot({ path: join(shots, 'presence-gate.png') });
+    await page.click('#node-dialog-cancel');
   });
 });

@@ -37,7 +37,6 @@ interface Helper {
   _events: NodeJS.EventEmitter;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 export const helper = require('node-red-node-test-helper') as Helper;
 helper.init(require.resolve('node-red'), { logging: { console: { level: 'off' } } });
 
