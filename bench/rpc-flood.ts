@@ -4,7 +4,7 @@
 // a local Prosody, CALLERS xmpp.js clients sending CALLS calls in all. Prints what reached the
 // flow, how the calls were answered, the node's warning lines, heap and RSS. Asserts nothing.
 // CALLS (50000), CALLERS (10), TIMEOUT_S (10: the node's reply timeout).
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCall } from '../nodes/core/jabber-rpc';
@@ -17,7 +17,9 @@ const BOT = 'floodbot@localhost/home';
 
 /** Node-RED's node, with V8 printing every garbage collection (heap before → after). */
 function nodeWithGcTrace(): string {
-  const wrapper = join(mkdtempSync(join(tmpdir(), 'rpc-flood-')), 'node');
+  const dir = mkdtempSync(join(tmpdir(), 'rpc-flood-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const wrapper = join(dir, 'node');
   writeFileSync(wrapper, `#!/bin/sh\nexec "${process.execPath}" --trace-gc "$@"\n`);
   chmodSync(wrapper, 0o755);
   return wrapper;
