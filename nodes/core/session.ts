@@ -112,6 +112,8 @@ export class Session {
   private smPending: (() => void) | undefined;
   private smTimer: NodeJS.Timeout | undefined;
   private sentSinceAckRequest = 0;
+  /** The server ended the stream with an error: write nothing more until the next connection. */
+  private streamEnding = false;
   private readonly iqHandlers = new Map<string, IqHandler>();
   private readonly iqRegistered = new Set<string>();
   private readonly presenceDecorators = new Set<() => XmlElement[]>();
@@ -421,9 +423,9 @@ export class Session {
     if (name === 'StreamError' && typeof condition === 'string' && this.client && (this.online || this.current.state === 'connecting')) {
       const verdict = this.poison.streamError(condition, this.client.streamManagement);
       if (verdict.freshLogin) this.unacked.push(...verdict.resend.map((stanza) => this.outbox.resendEntry(stanza)));
-      // Stop writing to a stream the server has ended: what is not written waits for the next.
-      this.connectionFailed(error);
-      return;
+      // Nothing more is written to a stream the server has ended (what is not written waits for
+      // the next); xmpp.js closes it properly, so the server does not keep it to be resumed.
+      this.streamEnding = true;
     }
     if (this.online) {
       // A broken stream is reported by 'disconnect'; keep the cause for the status.
@@ -458,6 +460,7 @@ export class Session {
 
   private goOnline(jid: string, resumed: boolean): void {
     if (this.current.state !== 'connecting' || this.stopped) return;
+    this.streamEnding = false;
     this.setStatus({ state: 'online', jid, resumed });
     this.stableTimer = setTimeout(() => this.backoff.reset(), this.backoff.stableMs);
     this.stableTimer.unref();
@@ -557,7 +560,7 @@ export class Session {
     this.flushing = true;
     try {
       this.outbox.expire();
-      while (this.online && this.outbox.size > 0) {
+      while (this.online && !this.streamEnding && this.outbox.size > 0) {
         const entry = this.outbox.peek();
         if (!entry) break;
         try {

@@ -1,0 +1,23 @@
+// Every XML namespace the core speaks, in one place.
+
+// RFC 6120: streams and their negotiation
+export const NS_STREAM = 'http://etherx.jabber.org/streams';
+export const NS_STREAM_ERRORS = 'urn:ietf:params:xml:ns:xmpp-streams';
+export const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
+export const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
+export const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
+// RFC 6121
+export const NS_ROSTER = 'jabber:iq:roster';
+// Extensions, by XEP number
+export const NS_DATA = 'jabber:x:data'; // XEP-0004
+export const NS_RPC = 'jabber:iq:rpc'; // XEP-0009
+export const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info'; // XEP-0030
+export const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items'; // XEP-0030
+export const NS_MUC = 'http://jabber.org/protocol/muc'; // XEP-0045
+export const NS_MUC_USER = 'http://jabber.org/protocol/muc#user';
+export const NS_MUC_OWNER = 'http://jabber.org/protocol/muc#owner';
+export const NS_VERSION = 'jabber:iq:version'; // XEP-0092
+export const NS_CAPS = 'http://jabber.org/protocol/caps'; // XEP-0115
+export const NS_SM = 'urn:xmpp:sm:3'; // XEP-0198
+export const NS_PING = 'urn:xmpp:ping'; // XEP-0199
+export const NS_DELAY = 'urn:xmpp:delay'; // XEP-0203
