@@ -1,6 +1,6 @@
 // Connect + login time of a Session against a local Prosody, at Prosody's default SCRAM cost
 // (10,000 PBKDF2 rounds) and at a cheap one (100). Prints figures; asserts nothing.
-import { Session } from '../nodes/core/session';
+import { Session } from '../nodes/core/session/session';
 import { loadXmpp } from '../nodes/core/xmpp-lib';
 import { Prosody } from '../test/rig/prosody';
 

@@ -1,8 +1,8 @@
 // Round trips over a local Prosody between two Sessions of this package: a message echoed back,
 // an IQ (ping to the server), and an XEP-0009 call served by the other session. Prints medians
 // and 99th percentiles; asserts nothing.
-import { callRemote, RpcServer } from '../nodes/core/jabber-rpc';
-import { Session } from '../nodes/core/session';
+import { callRemote, RpcServer } from '../nodes/core/rpc/jabber-rpc';
+import { Session } from '../nodes/core/session/session';
 import { Prosody } from '../test/rig/prosody';
 
 function stats(samples: number[]): string {

@@ -15,7 +15,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { BurstLog, type BurstLine } from './core/burst-log';
 import type { XmppError } from './core/errors';
 import type { Refusal } from './core/pending-limit';
-import type { DiscoRespond, NodeAnswer } from './core/self-description';
+import type { DiscoRespond, NodeAnswer } from './core/disco/self-description';
 import { connectionOf, type XmppConnection } from './lib/connection';
 import { DiscoMsgError, queryPayload, readAnswer, readQuery, replyIdOf, timeoutOf, type AskedPayload, type DiscoQuery } from './lib/disco-msg';
 import { OwnStatus } from './lib/own-status';

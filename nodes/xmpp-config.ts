@@ -1,20 +1,20 @@
 // xmpp-config: one pooled XMPP connection shared by every node that names this config node.
 import type { Node, NodeAPI } from 'node-red';
-import { Dispatcher, type StanzaHandler, type StanzaKind } from './core/dispatcher';
+import { Dispatcher, type StanzaHandler, type StanzaKind } from './core/session/dispatcher';
 import { XmppError } from './core/errors';
 import { formatJid } from './core/jid';
-import type { OutgoingMessage } from './core/message-stanza';
+import type { OutgoingMessage } from './core/messages/message-stanza';
 import { EventEmitter } from 'node:events';
-import { Rooms } from './core/muc';
-import { Contacts, MAX_STRANGERS, SUBSCRIPTION_POLICIES, type SubscriptionPolicy } from './core/contacts';
-import { buildPresenceStanza } from './core/presence-stanza';
-import { Session, type SendOptions, type SessionStatus } from './core/session';
+import { Rooms } from './core/rooms/muc';
+import { Contacts, MAX_STRANGERS, SUBSCRIPTION_POLICIES, type SubscriptionPolicy } from './core/contacts/contacts';
+import { buildPresenceStanza } from './core/presence/presence-stanza';
+import { Session, type SendOptions, type SessionStatus } from './core/session/session';
 import { readDiscoItems, readIdentity, readRosterMax, readSessionOptions, type XmppConfigDef } from './lib/config-options';
-import { SelfDescription } from './core/self-description';
-import { SentMessages } from './core/sent-messages';
-import { NS_RPC, RpcFaultError, RpcServer, callRemote } from './core/jabber-rpc';
-import { childElement, rawIq } from './core/raw-iq';
-import { queryInfo, queryItems, queryVersion, walkItems } from './core/disco-client';
+import { SelfDescription } from './core/disco/self-description';
+import { SentMessages } from './core/messages/sent-messages';
+import { NS_RPC, RpcFaultError, RpcServer, callRemote } from './core/rpc/jabber-rpc';
+import { childElement, rawIq } from './core/iq/raw-iq';
+import { queryInfo, queryItems, queryVersion, walkItems } from './core/disco/disco-client';
 import { type as osType, release as osRelease } from 'node:os';
 
 // The package's own name and version, for software-version answers (XEP-0092).

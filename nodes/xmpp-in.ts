@@ -3,10 +3,10 @@
 // Status: the connection's (or the room's), until the per-sender limit drops messages: then how
 // many, and from whom.
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
-import type { IncomingPresence } from './core/presence-stanza';
+import type { IncomingPresence } from './core/presence/presence-stanza';
 import { presenceMsg } from './lib/presence-msg';
 import { bareOf, parseJid, formatJid } from './core/jid';
-import { readMessage } from './core/message-stanza';
+import { readMessage } from './core/messages/message-stanza';
 import type { XmlElement } from './core/xmpp-lib';
 import { connectionOf, joinIfRoom, leaveAndDeregister } from './lib/connection';
 import { incomingMsg } from './lib/message-msg';

@@ -1,12 +1,12 @@
 // xmpp-out: sends msg.payload as a message, or our presence, a subscription answer or a roster
 // change; done() once written, done(err) when it cannot be.
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { isMessageType, type MessageType } from './core/message-stanza';
+import { isMessageType, type MessageType } from './core/messages/message-stanza';
 import { connectionOf, joinIfRoom, leaveAndDeregister } from './lib/connection';
 import { outgoingMessage } from './lib/message-msg';
 import { presenceAction, runPresenceAction } from './lib/presence-msg';
-import { RoomError, type Room } from './core/muc';
-import type { SendOptions } from './core/session';
+import { RoomError, type Room } from './core/rooms/muc';
+import type { SendOptions } from './core/session/session';
 import { ROOM_JOIN_WAIT_MS, roomMessage, roomOptions, roomTarget, type RoomFields } from './lib/room-msg';
 
 interface XmppOutDef extends NodeDef, RoomFields {

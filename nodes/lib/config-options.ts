@@ -2,15 +2,15 @@
 import type { NodeDef } from 'node-red';
 import { XmppError } from '../core/errors';
 import { defaultResource, formatJid, parseJid, type Jid } from '../core/jid';
-import { DEFAULT_MAX_ROSTER } from '../core/contacts';
-import type { DiscoItem, Identity } from '../core/disco-stanza';
-import type { KeepaliveOptions } from '../core/keepalive';
-import type { OutboxLimits } from '../core/outbox';
-import { isShow, type OwnPresence } from '../core/own-presence';
-import type { Security } from '../core/server-address';
-import type { SessionOptions } from '../core/session';
-import { DEFAULT_INBOUND } from '../core/stream-parser';
-import { readCa, normalizePin, type TlsTrust, type TrustMode } from '../core/tls-trust';
+import { DEFAULT_MAX_ROSTER } from '../core/contacts/contacts';
+import type { DiscoItem, Identity } from '../core/disco/disco-stanza';
+import type { KeepaliveOptions } from '../core/session/keepalive';
+import type { OutboxLimits } from '../core/session/outbox';
+import { isShow, type OwnPresence } from '../core/presence/own-presence';
+import type { Security } from '../core/session/server-address';
+import type { SessionOptions } from '../core/session/session';
+import { DEFAULT_INBOUND } from '../core/session/stream-parser';
+import { readCa, normalizePin, type TlsTrust, type TrustMode } from '../core/session/tls-trust';
 
 export interface XmppConfigDef extends NodeDef {
   jid: string;

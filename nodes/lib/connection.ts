@@ -1,20 +1,20 @@
 // What a using node sees of its xmpp-config node: the pooled connection, never the library.
 import type { Node } from 'node-red';
-import type { StanzaHandler, StanzaKind } from '../core/dispatcher';
-import type { OutgoingMessage } from '../core/message-stanza';
-import type { SendOptions } from '../core/session';
-import type { ContactPresence } from '../core/presence-tracker';
-import type { RosterItem } from '../core/roster';
-import type { IncomingPresence, OutgoingPresence } from '../core/presence-stanza';
-import type { OwnPresence } from '../core/own-presence';
-import type { DiscoInfo, DiscoItem } from '../core/disco-stanza';
-import type { WalkedItem } from '../core/disco-client';
-import type { NodeAnswerer, NodeAnswering, SoftwareVersion } from '../core/self-description';
-import type { MethodHandler, ServeOptions } from '../core/jabber-rpc';
+import type { StanzaHandler, StanzaKind } from '../core/session/dispatcher';
+import type { OutgoingMessage } from '../core/messages/message-stanza';
+import type { SendOptions } from '../core/session/session';
+import type { ContactPresence } from '../core/contacts/presence-tracker';
+import type { RosterItem } from '../core/contacts/roster';
+import type { IncomingPresence, OutgoingPresence } from '../core/presence/presence-stanza';
+import type { OwnPresence } from '../core/presence/own-presence';
+import type { DiscoInfo, DiscoItem } from '../core/disco/disco-stanza';
+import type { WalkedItem } from '../core/disco/disco-client';
+import type { NodeAnswerer, NodeAnswering, SoftwareVersion } from '../core/disco/self-description';
+import type { MethodHandler, ServeOptions } from '../core/rpc/jabber-rpc';
 import type { CallerAccess } from '../core/caller-access';
-import type { CodecOptions, RpcValue } from '../core/xmlrpc';
-import type { ElementSpec, RawAnswer } from '../core/raw-iq';
-import type { Room, RoomMembership, RoomOptions } from '../core/muc';
+import type { CodecOptions, RpcValue } from '../core/rpc/xmlrpc';
+import type { ElementSpec, RawAnswer } from '../core/iq/raw-iq';
+import type { Room, RoomMembership, RoomOptions } from '../core/rooms/muc';
 
 export interface XmppConnection {
   /** Adds a using node: it gets the connection's status from now on; the first one opens the connection. */

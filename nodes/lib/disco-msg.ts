@@ -2,7 +2,7 @@
 // and the flow's answer for a disco node it handles, read back into DiscoInfo / DiscoItem[].
 import { formatJid, parseJid } from '../core/jid';
 import { forbiddenXmlCharAt } from '../core/xml-text';
-import type { DataForm, DiscoInfo, DiscoItem, Identity } from '../core/disco-stanza';
+import type { DataForm, DiscoInfo, DiscoItem, Identity } from '../core/disco/disco-stanza';
 import { positiveNumber, present, text, timeoutMs } from './msg-fields';
 
 export type QueryKind = 'info' | 'items' | 'version' | 'walk';

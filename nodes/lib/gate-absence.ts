@@ -1,5 +1,5 @@
 // When a presence gate counts its recipient as absent, and why.
-import type { ContactPresence } from '../core/presence-tracker';
+import type { ContactPresence } from '../core/contacts/presence-tracker';
 
 export type AbsenceReason = 'offline' | 'dnd' | 'away' | 'xa' | 'not-subscribed';
 

@@ -1,7 +1,7 @@
 // The book of presence requests a gate made (when, and whether its request created the roster
 // entry), kept so a redeploy or restart can still withdraw them, and what withdrawing one does
 // to the roster. No Node-RED here; lib/gate-asker.ts sends and withdraws.
-import type { RosterItem } from '../core/roster';
+import type { RosterItem } from '../core/contacts/roster';
 
 export interface AskRecord {
   /** Epoch milliseconds of the request. */

@@ -2,7 +2,7 @@
 import type { NodeMessage } from 'node-red';
 import { XmppError } from '../core/errors';
 import { bareOf, formatJid, parseJid } from '../core/jid';
-import { isMessageType, type IncomingMessage, type MessageType, type OutgoingMessage } from '../core/message-stanza';
+import { isMessageType, type IncomingMessage, type MessageType, type OutgoingMessage } from '../core/messages/message-stanza';
 
 /** What xmpp-in puts in msg.xmpp. */
 export interface MessageMeta {

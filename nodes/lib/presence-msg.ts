@@ -3,9 +3,9 @@
 import type { NodeMessage } from 'node-red';
 import { XmppError } from '../core/errors';
 import { bareOf, formatJid, parseJid } from '../core/jid';
-import { isShow, type OwnPresence } from '../core/own-presence';
-import type { IncomingPresence } from '../core/presence-stanza';
-import { xmlText } from '../core/message-stanza';
+import { isShow, type OwnPresence } from '../core/presence/own-presence';
+import type { IncomingPresence } from '../core/presence/presence-stanza';
+import { xmlText } from '../core/messages/message-stanza';
 import type { XmppConnection } from './connection';
 
 export interface PresencePayload {

@@ -2,10 +2,10 @@
 // call it serves, and what a raw IQ request sends. Nothing here evaluates anything: values are
 // only read and checked.
 import { formatJid, parseJid } from '../core/jid';
-import type { ElementSpec } from '../core/raw-iq';
-import type { RpcFault, RpcOutcome } from '../core/jabber-rpc';
-import { FAULT, FAULT_TEXT } from '../core/rpc-faults';
-import type { RpcValue } from '../core/xmlrpc';
+import type { ElementSpec } from '../core/iq/raw-iq';
+import type { RpcFault, RpcOutcome } from '../core/rpc/jabber-rpc';
+import { FAULT, FAULT_TEXT } from '../core/rpc/rpc-faults';
+import type { RpcValue } from '../core/rpc/xmlrpc';
 import { listOf, present, text, timeoutMs } from './msg-fields';
 
 export const DEFAULT_TIMEOUT_S = 10;

@@ -1,7 +1,7 @@
 // A session's status as the small text under every node that uses the connection.
 import type { NodeStatus } from 'node-red';
 import type { XmppError } from '../core/errors';
-import type { SessionStatus } from '../core/session';
+import type { SessionStatus } from '../core/session/session';
 
 export type Translate = (key: string, substitutions?: Record<string, string | number>) => string;
 

@@ -4,9 +4,9 @@
 // notices), and a login that would burn a core for half an hour is refused before it starts.
 import { strict as assert } from 'node:assert';
 import { parseJid } from '../../nodes/core/jid';
-import { Rooms, type RoomEvent } from '../../nodes/core/muc';
-import { Session, type SessionStatus } from '../../nodes/core/session';
-import { MAX_SCRAM_ITERATIONS } from '../../nodes/core/scram';
+import { Rooms, type RoomEvent } from '../../nodes/core/rooms/muc';
+import { Session, type SessionStatus } from '../../nodes/core/session/session';
+import { MAX_SCRAM_ITERATIONS } from '../../nodes/core/session/scram';
 import { FakeServer, type FakeConnection } from '../rig/fake-server';
 import { eventually } from '../rig/peer';
 

@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import type { NodeMessage, NodeStatus } from 'node-red';
 import { parseJid } from '../../nodes/core/jid';
-import { Session } from '../../nodes/core/session';
+import { Session } from '../../nodes/core/session/session';
 import type { XmlElement } from '../../nodes/core/xmpp-lib';
 import { Prosody } from '../rig/prosody';
 import { Peer, eventually, waitFor } from '../rig/peer';

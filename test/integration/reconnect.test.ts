@@ -1,7 +1,7 @@
 // Staying connected: backoff, restarts, resumption, dead lines, conflicts, clean close, outbox.
 import { strict as assert } from 'node:assert';
 import { XmppError } from '../../nodes/core/errors';
-import { Session, type SessionOptions, type SessionStatus } from '../../nodes/core/session';
+import { Session, type SessionOptions, type SessionStatus } from '../../nodes/core/session/session';
 import { Peer, eventually, waitFor } from '../rig/peer';
 import { Prosody, freePort } from '../rig/prosody';
 import { TcpProxy } from '../rig/tcp-proxy';

@@ -5,7 +5,7 @@
 // and a reply XML cannot carry or the server would refuse fails the msg instead of the stream.
 import { strict as assert } from 'node:assert';
 import type { NodeMessage } from 'node-red';
-import { buildCall, NS_RPC, readOutcome, type RpcOutcome } from '../../nodes/core/jabber-rpc';
+import { buildCall, NS_RPC, readOutcome, type RpcOutcome } from '../../nodes/core/rpc/jabber-rpc';
 import type { XmlElement } from '../../nodes/core/xmpp-lib';
 import { eventually, Peer } from '../rig/peer';
 import { Prosody } from '../rig/prosody';

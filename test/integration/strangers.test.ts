@@ -4,7 +4,7 @@
 // no bounce.
 import { strict as assert } from 'node:assert';
 import type { NodeMessage } from 'node-red';
-import { MAX_STRANGERS } from '../../nodes/core/contacts';
+import { MAX_STRANGERS } from '../../nodes/core/contacts/contacts';
 import type { XmlElement } from '../../nodes/core/xmpp-lib';
 import { Component } from '../rig/component';
 import { Prosody } from '../rig/prosody';

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { Backoff } from '../../nodes/core/backoff';
+import { Backoff } from '../../nodes/core/session/backoff';
 
 describe('reconnect backoff', () => {
   it('doubles from the initial delay up to the cap, with jitter in the upper half', () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { capsVer } from '../../nodes/core/caps';
+import { capsVer } from '../../nodes/core/disco/caps';
 
 const CAPS = 'http://jabber.org/protocol/caps';
 const INFO = 'http://jabber.org/protocol/disco#info';

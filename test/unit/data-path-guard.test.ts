@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { EventEmitter } from 'node:events';
-import { guardDataPath } from '../../nodes/core/data-path-guard';
-import { DEFAULT_INBOUND } from '../../nodes/core/stream-parser';
+import { guardDataPath } from '../../nodes/core/session/data-path-guard';
+import { DEFAULT_INBOUND } from '../../nodes/core/session/stream-parser';
 import { loadXmpp, type XmlElement, type XmppLib } from '../../nodes/core/xmpp-lib';
 
 describe('the guarded data path', () => {

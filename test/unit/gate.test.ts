@@ -13,9 +13,9 @@ import { GateAsker, type AskerHooks, type AskPort } from '../../nodes/lib/gate-a
 import { XmppError } from '../../nodes/core/errors';
 import { GateStore, type StoredGateState } from '../../nodes/lib/gate-store';
 import { CarryOver } from '../../nodes/lib/gate-carry-over';
-import type { RosterItem } from '../../nodes/core/roster';
-import type { ContactPresence, ResourcePresence } from '../../nodes/core/presence-tracker';
-import { bestResource } from '../../nodes/core/presence-tracker';
+import type { RosterItem } from '../../nodes/core/contacts/roster';
+import type { ContactPresence, ResourcePresence } from '../../nodes/core/contacts/presence-tracker';
+import { bestResource } from '../../nodes/core/contacts/presence-tracker';
 
 function contact(...resources: Array<Pick<ResourcePresence, 'show' | 'priority'>>): ContactPresence {
   const full = resources.map((r, i) => ({ jid: `dj@example.org/r${i}`, status: undefined, ...r }));

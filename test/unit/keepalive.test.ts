@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { Keepalive } from '../../nodes/core/keepalive';
+import { Keepalive } from '../../nodes/core/session/keepalive';
 
 describe('keepalive', () => {
   it('pings only after the line has been quiet for the interval', async () => {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { XmppError } from '../../nodes/core/errors';
-import { buildMessage, readMessage } from '../../nodes/core/message-stanza';
+import { buildMessage, readMessage } from '../../nodes/core/messages/message-stanza';
 import { loadXmpp, type XmppLib } from '../../nodes/core/xmpp-lib';
 import { incomingMsg, outgoingMessage, payloadText } from '../../nodes/lib/message-msg';
 

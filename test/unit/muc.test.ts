@@ -1,8 +1,8 @@
 // Rooms (XEP-0045) against a fake session: what we send, and how the room's answers move the join.
 import { strict as assert } from 'node:assert';
 import { EventEmitter } from 'node:events';
-import { Dispatcher } from '../../nodes/core/dispatcher';
-import { Room, RoomError, Rooms, type RoomHost, type RoomMessage } from '../../nodes/core/muc';
+import { Dispatcher } from '../../nodes/core/session/dispatcher';
+import { Room, RoomError, Rooms, type RoomHost, type RoomMessage } from '../../nodes/core/rooms/muc';
 import { loadXmpp, type XmlElement, type XmlFactory, type XmppLib } from '../../nodes/core/xmpp-lib';
 
 const ROOM = 'team@conference.example.org';

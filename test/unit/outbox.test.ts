@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { XmppError } from '../../nodes/core/errors';
-import { Outbox } from '../../nodes/core/outbox';
+import { Outbox } from '../../nodes/core/session/outbox';
 import { loadXmpp, type XmlElement, type XmppLib } from '../../nodes/core/xmpp-lib';
 
 describe('the outbox', () => {

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { readPresence, buildPresenceStanza } from '../../nodes/core/presence-stanza';
-import { PresenceTracker, bestResource } from '../../nodes/core/presence-tracker';
-import { Roster } from '../../nodes/core/roster';
+import { readPresence, buildPresenceStanza } from '../../nodes/core/presence/presence-stanza';
+import { PresenceTracker, bestResource } from '../../nodes/core/contacts/presence-tracker';
+import { Roster } from '../../nodes/core/contacts/roster';
 import { loadXmpp, type XmppLib } from '../../nodes/core/xmpp-lib';
 import { presenceAction, presenceMsg } from '../../nodes/lib/presence-msg';
 import { XmppError } from '../../nodes/core/errors';

@@ -3,10 +3,10 @@
 import { strict as assert } from 'node:assert';
 import type { CallerAccess } from '../../nodes/core/caller-access';
 import type { XmppError } from '../../nodes/core/errors';
-import { buildCall, NS_RPC, RpcServer, type RpcRespond } from '../../nodes/core/jabber-rpc';
+import { buildCall, NS_RPC, RpcServer, type RpcRespond } from '../../nodes/core/rpc/jabber-rpc';
 import type { BurstLine } from '../../nodes/core/burst-log';
 import type { Refusal } from '../../nodes/core/pending-limit';
-import type { Session } from '../../nodes/core/session';
+import type { Session } from '../../nodes/core/session/session';
 import { loadXmpp, type XmlElement, type XmppLib } from '../../nodes/core/xmpp-lib';
 
 const ANYONE: CallerAccess = { mode: 'anyone', callers: [] };

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { ScramSha1, type SaltedPasswordCache } from '../../nodes/core/scram';
-import { chooseMechanism } from '../../nodes/core/login';
+import { ScramSha1, type SaltedPasswordCache } from '../../nodes/core/session/scram';
+import { chooseMechanism } from '../../nodes/core/session/login';
 import { XmppError } from '../../nodes/core/errors';
 
 // The example exchange of RFC 5802, section 5.

@@ -2,8 +2,8 @@ import { strict as assert } from 'node:assert';
 import type { XmppError } from '../../nodes/core/errors';
 import type { BurstLine } from '../../nodes/core/burst-log';
 import type { Refusal } from '../../nodes/core/pending-limit';
-import { SelfDescription, type DiscoRespond } from '../../nodes/core/self-description';
-import type { Session } from '../../nodes/core/session';
+import { SelfDescription, type DiscoRespond } from '../../nodes/core/disco/self-description';
+import type { Session } from '../../nodes/core/session/session';
 import { loadXmpp, type XmlElement, type XmppLib } from '../../nodes/core/xmpp-lib';
 
 describe('what the bot says about itself', () => {

@@ -2,7 +2,7 @@
 // parser for valid streams, characters intact however the bytes are cut, and a named violation
 // (never an exception, never unbounded memory) for what RFC 6120 does not allow.
 import { strict as assert } from 'node:assert';
-import { StreamParser, StreamViolation, unescapeXml, type InboundLimits } from '../../nodes/core/stream-parser';
+import { StreamParser, StreamViolation, unescapeXml, type InboundLimits } from '../../nodes/core/session/stream-parser';
 import { loadXmpp, type XmlElement, type XmppLib } from '../../nodes/core/xmpp-lib';
 
 const HEADER = `<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' from='localhost' id='s1' version='1.0' xml:lang='en'>`;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PeerCertificate } from 'node:tls';
 import { XmppError } from '../../nodes/core/errors';
-import { checkPeer, normalizePin, readCa, tlsOptions, type TlsTrust } from '../../nodes/core/tls-trust';
+import { checkPeer, normalizePin, readCa, tlsOptions, type TlsTrust } from '../../nodes/core/session/tls-trust';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----';
 const FINGERPRINT = 'EB:9B:7D:B3:70:2C:45:0E:AE:EF:7D:24:5E:E1:93:A3:A6:2C:8F:6D:9C:41:CC:BC:AC:F4:5F:BA:16:3D:16:D1';

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { XmppError } from '../../nodes/core/errors';
-import { buildCall, buildOutcome, readCall, readOutcome } from '../../nodes/core/jabber-rpc';
-import { decodeValue, encodeParams, encodeValue, formatDateTime, parseDateTime, type RpcValue } from '../../nodes/core/xmlrpc';
+import { buildCall, buildOutcome, readCall, readOutcome } from '../../nodes/core/rpc/jabber-rpc';
+import { decodeValue, encodeParams, encodeValue, formatDateTime, parseDateTime, type RpcValue } from '../../nodes/core/rpc/xmlrpc';
 import { loadXmpp, type XmppLib } from '../../nodes/core/xmpp-lib';
 
 describe('XML-RPC values', () => {

@@ -1,0 +1,61 @@
+// IQ requests for protocols we have no node for: the flow gives the child element (as XML text,
+// or by name, namespace and attributes), and gets the answer as XML text and as a plain object
+// (headstock's idea: address anything by element name and namespace).
+import { XmppError } from '../errors';
+import type { Session } from '../session/session';
+import type { XmlElement } from '../xmpp-lib';
+import { loadXmpp } from '../xmpp-lib';
+
+export interface ElementSpec {
+  name: string;
+  xmlns: string;
+  attrs?: Record<string, string> | undefined;
+}
+
+/** An element as a plain object: name, attributes, child elements and text. */
+export interface PlainElement {
+  name: string;
+  attrs: Record<string, string>;
+  children: PlainElement[];
+  text: string;
+}
+
+export function toPlain(el: XmlElement): PlainElement {
+  const attrs: Record<string, string> = {};
+  for (const [key, value] of Object.entries(el.attrs)) if (value !== undefined) attrs[key] = value;
+  return { name: el.name, attrs, children: el.getChildElements().map(toPlain), text: el.getText() };
+}
+
+/** Reads the child the flow gave: XML text (one element, with its xmlns) or a name + namespace. */
+export async function childElement(given: string | ElementSpec): Promise<XmlElement> {
+  const lib = await loadXmpp();
+  if (typeof given === 'string') {
+    let el: XmlElement;
+    try {
+      el = lib.parse(given.trim());
+    } catch (error) {
+      throw new XmppError('invalid-payload', `the XML does not parse: ${error instanceof Error ? error.message : ''}`.trim());
+    }
+    if (!el || !el.attrs.xmlns) throw new XmppError('invalid-payload', 'the IQ child needs its own xmlns');
+    return el;
+  }
+  if (!given.name || !given.xmlns) throw new XmppError('invalid-payload', 'an element needs a name and an xmlns');
+  return lib.xml(given.name, { ...given.attrs, xmlns: given.xmlns });
+}
+
+export interface RawAnswer {
+  /** The answer's child element as XML text ('' for an empty result). */
+  xml: string;
+  /** The same as a plain object (undefined for an empty result). */
+  element: PlainElement | undefined;
+  /** The whole IQ as XML text. */
+  stanza: string;
+}
+
+export async function rawIq(session: Session, to: string | undefined, type: 'get' | 'set', child: XmlElement, timeoutMs: number): Promise<RawAnswer> {
+  const xml = session.xml;
+  if (!xml) throw new XmppError('not-connected');
+  const answer = await session.request(xml('iq', { type, to }, child), timeoutMs);
+  const first = answer.getChildElements()[0];
+  return { xml: first ? first.toString() : '', element: first ? toPlain(first) : undefined, stanza: answer.toString() };
+}

@@ -1,0 +1,77 @@
+// <message/> stanzas ↔ plain objects. Reading is tolerant (peers send anything); building is strict.
+import type { XmlElement, XmlFactory } from '../xmpp-lib';
+import { cleanXmlText } from '../xml-text';
+
+export const MESSAGE_TYPES = ['chat', 'normal', 'headline', 'groupchat'] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+
+export interface IncomingMessage {
+  /** Sender's full JID as the server gave it; empty when absent (then it came from our own server/account). */
+  from: string;
+  to: string;
+  /** 'normal' when the stanza has no type (RFC 6121 5.2.2); 'error' for bounced messages. */
+  type: MessageType | 'error';
+  id: string;
+  body: string | undefined;
+  subject: string | undefined;
+  thread: string | undefined;
+  lang: string | undefined;
+  /** The stanza as XML text. */
+  stanza: string;
+}
+
+export interface OutgoingMessage {
+  to: string;
+  type: MessageType;
+  body: string;
+  subject?: string | undefined;
+  thread?: string | undefined;
+  id?: string | undefined;
+}
+
+export function isMessageType(value: unknown): value is MessageType {
+  return typeof value === 'string' && (MESSAGE_TYPES as readonly string[]).includes(value);
+}
+
+function childText(el: XmlElement, name: string): string | undefined {
+  const child = el.getChild(name);
+  return child ? child.getText() : undefined;
+}
+
+export function readMessage(el: XmlElement): IncomingMessage {
+  const rawType = el.attrs.type;
+  const type = rawType === 'error' ? 'error' : isMessageType(rawType) ? rawType : 'normal';
+  return {
+    from: el.attrs.from ?? '',
+    to: el.attrs.to ?? '',
+    type,
+    id: el.attrs.id ?? '',
+    body: childText(el, 'body'),
+    subject: childText(el, 'subject'),
+    thread: childText(el, 'thread'),
+    lang: el.attrs['xml:lang'],
+    stanza: xmlText(el),
+  };
+}
+
+/** The stanza as text; empty for one nested so deep that serialising it would blow the stack. */
+export function xmlText(el: XmlElement): string {
+  try {
+    return el.toString();
+  } catch {
+    return '';
+  }
+}
+
+export function buildMessage(xml: XmlFactory, message: OutgoingMessage): XmlElement {
+  const clean = (text: string | undefined): string | undefined => (text === undefined ? undefined : cleanXmlText(text));
+  const subject = clean(message.subject);
+  const thread = clean(message.thread);
+  return xml(
+    'message',
+    { to: message.to, type: message.type, id: message.id },
+    subject ? xml('subject', {}, subject) : undefined,
+    xml('body', {}, clean(message.body) ?? ''),
+    thread ? xml('thread', {}, thread) : undefined,
+  );
+}

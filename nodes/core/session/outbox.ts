@@ -1,0 +1,110 @@
+// Stanzas waiting for a connection: kept in order, bounded by count, bytes and age. A stanza
+// that cannot wait any longer is refused with a named error, never dropped in silence.
+import { XmppError } from '../errors';
+import type { DropReport } from './poison-guard';
+import type { Passed } from './stanza-gate';
+import type { XmlElement } from '../xmpp-lib';
+
+export interface OutboxLimits {
+  maxCount: number;
+  maxBytes: number;
+  maxAgeMs: number;
+}
+
+export const DEFAULT_OUTBOX: OutboxLimits = { maxCount: 1000, maxBytes: 10 * 1024 * 1024, maxAgeMs: 10 * 60_000 };
+
+interface Settle {
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+export interface OutboxEntry {
+  stanza: XmlElement;
+  /** The stanza as it passed the gate; absent for a resend (serialized again when written). */
+  passed?: Passed | undefined;
+  bytes: number;
+  queuedAt: number;
+  /** Absent for stanzas sent once already and queued again for a resend. */
+  settle?: Settle | undefined;
+  /** Told when the stanza is dropped after it was written (poison-guard.ts). */
+  report?: DropReport | undefined;
+}
+
+export class Outbox {
+  private entries: OutboxEntry[] = [];
+  private totalBytes = 0;
+
+  constructor(
+    private readonly limits: OutboxLimits = DEFAULT_OUTBOX,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  get bytes(): number {
+    return this.totalBytes;
+  }
+
+  /** Queues a stanza at the end; when bounded, throws XmppError('outbox-full') rather than pass a limit. */
+  push(stanza: XmlElement, settle: Settle, bounded = true, extra: { passed?: Passed; report?: DropReport | undefined } = {}): void {
+    const { passed, report } = extra;
+    const bytes = passed?.bytes ?? Buffer.byteLength(stanza.toString(), 'utf8');
+    if (bounded && this.entries.length + 1 > this.limits.maxCount) {
+      throw new XmppError('outbox-full', `${this.entries.length} messages waiting (limit ${this.limits.maxCount})`);
+    }
+    if (bounded && this.totalBytes + bytes > this.limits.maxBytes) {
+      throw new XmppError('outbox-full', `${this.totalBytes + bytes} bytes waiting (limit ${this.limits.maxBytes})`);
+    }
+    this.entries.push({ stanza, passed, bytes, queuedAt: this.now(), settle, report });
+    this.totalBytes += bytes;
+  }
+
+  /** Puts stanzas back at the front, in their order: ones written but never acknowledged by the server. */
+  requeue(entries: OutboxEntry[]): void {
+    if (entries.length === 0) return;
+    this.entries = [...entries, ...this.entries];
+    for (const entry of entries) this.totalBytes += entry.bytes;
+  }
+
+  /** Wraps a stanza that was already sent once (no one waits on it any more). */
+  resendEntry(stanza: XmlElement): OutboxEntry {
+    return { stanza, bytes: Buffer.byteLength(stanza.toString(), 'utf8'), queuedAt: this.now() };
+  }
+
+  peek(): OutboxEntry | undefined {
+    return this.entries[0];
+  }
+
+  shift(): OutboxEntry | undefined {
+    const entry = this.entries.shift();
+    if (entry) this.totalBytes -= entry.bytes;
+    return entry;
+  }
+
+  /** Refuses every entry older than the age limit; returns how many. */
+  expire(): number {
+    const limit = this.now() - this.limits.maxAgeMs;
+    const expired = this.entries.filter((entry) => entry.queuedAt <= limit && entry.settle);
+    if (expired.length === 0) return 0;
+    this.entries = this.entries.filter((entry) => !expired.includes(entry));
+    for (const entry of expired) {
+      this.totalBytes -= entry.bytes;
+      entry.settle?.reject(new XmppError('outbox-expired', `waited more than ${Math.round(this.limits.maxAgeMs / 1000)} s`));
+    }
+    return expired.length;
+  }
+
+  /** Refuses everything waiting; returns how many stanzas nobody was waiting on (already done). */
+  rejectAll(error: XmppError): number {
+    let orphans = 0;
+    for (const entry of this.entries) {
+      if (entry.settle) entry.settle.reject(error);
+      else orphans += 1;
+    }
+    this.entries = [];
+    this.totalBytes = 0;
+    return orphans;
+  }
+}

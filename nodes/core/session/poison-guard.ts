@@ -1,0 +1,93 @@
+// The last guard against a stanza the server refuses by ending the stream (one our own checks
+// let through: the server's size limit may be lower than ours). Stream management would send it
+// again after every reconnect, and every reconnect would end the same way. So: stanzas that were
+// unacknowledged when the server ended the stream with an error become suspects; after a new
+// login suspects are sent one at a time, each waiting for the server's acknowledgement; a suspect
+// in flight when the server ends the stream again is dropped, and whoever sent it is told.
+import { XmppError } from '../errors';
+import type { XmlElement } from '../xmpp-lib';
+
+/** The part of xmpp.js's stream management this guard reads and, to force a fresh login, empties. */
+export interface UnackedQueue {
+  outbound_q: Array<{ stanza: XmlElement }>;
+  id: string;
+  enabled: boolean;
+  enableSent: boolean;
+}
+
+// Stream errors that say nothing about what we sent.
+const NOT_ABOUT_US = new Set(['system-shutdown', 'see-other-host', 'conflict', 'host-gone', 'host-unknown', 'reset', 'connection-timeout', 'remote-connection-failed']);
+
+export type DropReport = (error: XmppError) => void;
+
+export class PoisonGuard {
+  private readonly suspects = new WeakSet<XmlElement>();
+  private readonly reports = new WeakMap<XmlElement, DropReport>();
+  private readonly dropped = new WeakSet<XmlElement>();
+  /** The suspect sent alone and not yet acknowledged, if any. */
+  private alone: XmlElement | undefined;
+
+  constructor(private readonly fallbackReport: DropReport) {}
+
+  /** Who to tell if this stanza is ever dropped (the node that sent it). */
+  owns(stanza: XmlElement, report: DropReport | undefined): void {
+    if (report) this.reports.set(stanza, report);
+  }
+
+  isSuspect(stanza: XmlElement): boolean {
+    return this.suspects.has(stanza);
+  }
+
+  isDropped(stanza: XmlElement): boolean {
+    return this.dropped.has(stanza);
+  }
+
+  /** The server acknowledged the stanza: it was not the cause. */
+  acknowledged(stanza: XmlElement): void {
+    this.suspects.delete(stanza);
+    if (this.alone === stanza) this.alone = undefined;
+  }
+
+  /** A suspect goes out alone; the session waits for its acknowledgement before the next. */
+  sendingAlone(stanza: XmlElement): void {
+    this.alone = stanza;
+  }
+
+  /**
+   * The server ended the stream with `condition`. Returns 'fresh-login' when the session must
+   * not be resumed (so that suspects are sent again one at a time, by us): the queue has then
+   * been emptied into the returned stanzas, the dropped one left out.
+   */
+  streamError(condition: string, queue: UnackedQueue): { freshLogin: false } | { freshLogin: true; resend: XmlElement[] } {
+    if (NOT_ABOUT_US.has(condition)) return { freshLogin: false };
+    const inFlight = queue.outbound_q.map((item) => item.stanza);
+    const alone = this.alone;
+    this.alone = undefined;
+    if (alone && inFlight.includes(alone)) {
+      this.drop(alone, condition);
+      return { freshLogin: true, resend: this.emptyQueue(queue) };
+    }
+    // Suspects already, and in flight again: a resumed session sent them all at once. Log in
+    // anew so that we send them, one at a time.
+    const again = inFlight.some((stanza) => this.suspects.has(stanza));
+    for (const stanza of inFlight) this.suspects.add(stanza);
+    return again ? { freshLogin: true, resend: this.emptyQueue(queue) } : { freshLogin: false };
+  }
+
+  private drop(stanza: XmlElement, condition: string): void {
+    this.suspects.delete(stanza);
+    this.dropped.add(stanza);
+    const report = this.reports.get(stanza) ?? this.fallbackReport;
+    report(new XmppError('poison', `the server ended the stream twice while it was in flight (${condition}); it was dropped`));
+  }
+
+  private emptyQueue(queue: UnackedQueue): XmlElement[] {
+    const resend = queue.outbound_q.map((item) => item.stanza).filter((stanza) => !this.dropped.has(stanza));
+    queue.outbound_q.length = 0;
+    // No resumption, and nothing more counted on this dying stream.
+    queue.id = '';
+    queue.enabled = false;
+    queue.enableSent = false;
+    return resend;
+  }
+}
