@@ -1,19 +1,12 @@
-// Connect + login time of a Session against a local Prosody, at Prosody's default SCRAM cost
+// Connect + login time of the core's client (as a config node uses it) against a local Prosody, at Prosody's default SCRAM cost
 // (10,000 PBKDF2 rounds) and at a cheap one (100). Prints figures; asserts nothing.
-import { Session } from '../nodes/core/session/session';
 import { loadXmpp } from '../nodes/core/xmpp-lib';
+import { coreClient } from '../test/rig/core-client';
 import { Prosody } from '../test/rig/prosody';
 
 async function loginOnce(prosody: Prosody, user: string, password: string): Promise<number> {
   const started = process.hrtime.bigint();
-  const session = new Session({
-    jid: { local: user, domain: 'localhost', resource: 'bench' },
-    password,
-    host: '127.0.0.1',
-    port: prosody.port,
-    security: 'none',
-    presence: {},
-  });
+  const session = coreClient({ jid: { local: user, domain: 'localhost', resource: 'bench' }, password, port: prosody.port });
   await new Promise<void>((resolve, reject) => {
     session.onStatus((status) => {
       if (status.state === 'online') resolve();
@@ -47,6 +40,7 @@ function summary(values: number[]): string {
 
 async function main(): Promise<void> {
   const runs = Number(process.env.RUNS ?? 10);
+  await loadXmpp();
   for (const iterations of [undefined, 100]) {
     const prosody = await Prosody.start(iterations ? { iterations } : {});
     try {

@@ -1,8 +1,9 @@
-// Round trips over a local Prosody between two Sessions of this package: a message echoed back,
-// an IQ (ping to the server), and an XEP-0009 call served by the other session. Prints medians
-// and 99th percentiles; asserts nothing.
-import { callRemote, RpcServer } from '../nodes/core/rpc/jabber-rpc';
-import { Session } from '../nodes/core/session/session';
+// Round trips over a local Prosody between two clients of this package (the core as a config
+// node uses it): a message echoed back, an IQ (ping to the server), and an XEP-0009 call served
+// by the other client. Prints medians and 99th percentiles; asserts nothing.
+import type { XmppClient } from '../nodes/core/client';
+import { loadXmpp } from '../nodes/core/xmpp-lib';
+import { coreClient } from '../test/rig/core-client';
 import { Prosody } from '../test/rig/prosody';
 
 function stats(samples: number[]): string {
@@ -11,7 +12,7 @@ function stats(samples: number[]): string {
   return `median ${at(0.5).toFixed(2)} ms, p99 ${at(0.99).toFixed(2)} ms (n=${samples.length})`;
 }
 
-function online(session: Session): Promise<void> {
+function online(session: XmppClient): Promise<void> {
   return new Promise((resolve, reject) => {
     session.onStatus((s) => {
       if (s.state === 'online') resolve();
@@ -23,47 +24,44 @@ function online(session: Session): Promise<void> {
 
 async function main(): Promise<void> {
   const runs = Number(process.env.RUNS ?? 1000);
+  await loadXmpp();
   const prosody = await Prosody.start({ iterations: 100 });
   try {
     await prosody.register('a', 'a-pw');
     await prosody.register('b', 'b-pw');
-    const make = (local: string): Session =>
-      new Session({ jid: { local, domain: 'localhost', resource: 'bench' }, password: `${local}-pw`, host: '127.0.0.1', port: prosody.port, security: 'none', presence: {} });
+    const make = (local: string): XmppClient => coreClient({ jid: { local, domain: 'localhost', resource: 'bench' }, password: `${local}-pw`, port: prosody.port });
     const a = make('a');
     const b = make('b');
     await Promise.all([online(a), online(b)]);
     // b echoes every message back to its sender.
-    b.dispatcher.subscribe('message', (m) => {
-      void b.sendMessage({ to: m.attrs.from ?? '', type: 'chat', body: m.getChildText('body') ?? '' }).catch(() => undefined);
+    b.messages.onMessage((m) => {
+      void b.messages.send({ to: m.from, type: 'chat', body: m.body ?? '' }).catch(() => undefined);
     });
-    const rpc = new RpcServer();
-    rpc.attach(b);
-    rpc.serve(['echo'], { mode: 'listed', callers: ['a@localhost'] }, (call, _from, respond) => respond({ result: call.params[0] ?? null }));
+    b.rpc.serve(['echo'], { mode: 'listed', callers: ['a@localhost'] }, (call, _from, respond) => respond({ result: call.params[0] ?? null }));
 
     const message: number[] = [];
     for (let i = 0; i < runs; i += 1) {
       const started = process.hrtime.bigint();
       await new Promise<void>((resolve) => {
-        const off = a.dispatcher.subscribe('message', (m) => {
-          if (m.getChildText('body') !== `m${i}`) return;
+        const off = a.messages.onMessage((m) => {
+          if (m.body !== `m${i}`) return;
           off();
           resolve();
         });
-        void a.sendMessage({ to: 'b@localhost/bench', type: 'chat', body: `m${i}` });
+        void a.messages.send({ to: 'b@localhost/bench', type: 'chat', body: `m${i}` });
       });
       message.push(Number(process.hrtime.bigint() - started) / 1e6);
     }
     const iq: number[] = [];
-    const xml = a.xml!;
     for (let i = 0; i < runs; i += 1) {
       const started = process.hrtime.bigint();
-      await a.request(xml('iq', { type: 'get', to: 'localhost' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+      await a.iq.request('localhost', 'get', { name: 'ping', xmlns: 'urn:xmpp:ping' }, 10_000);
       iq.push(Number(process.hrtime.bigint() - started) / 1e6);
     }
     const call: number[] = [];
     for (let i = 0; i < runs; i += 1) {
       const started = process.hrtime.bigint();
-      await callRemote(a, 'b@localhost/bench', { method: 'echo', params: [`p${i}`] }, 10_000);
+      await a.rpc.call('b@localhost/bench', 'echo', [`p${i}`], 10_000);
       call.push(Number(process.hrtime.bigint() - started) / 1e6);
     }
     console.log(`message round trip (a → b → a): ${stats(message)}`);

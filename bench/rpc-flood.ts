@@ -7,7 +7,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildCall } from '../nodes/core/rpc/jabber-rpc';
+import { buildCall } from '../nodes/core/rpc/rpc-stanza';
 import type { XmlElement } from '../nodes/core/xmpp-lib';
 import { NodeRedProcess } from '../test/rig/node-red-process';
 import { eventually, Peer } from '../test/rig/peer';

@@ -16,9 +16,12 @@ import { BurstLog, type BurstLine } from './core/burst-log';
 import type { XmppError } from './core/errors';
 import type { Refusal } from './core/pending-limit';
 import type { DiscoRespond, NodeAnswer } from './core/disco/self-description';
-import { connectionOf, type XmppConnection } from './lib/connection';
-import { DiscoMsgError, queryPayload, readAnswer, readQuery, replyIdOf, timeoutOf, type AskedPayload, type DiscoQuery } from './lib/disco-msg';
+import { clientOf, connectionOf, type XmppConnection } from './lib/connection';
+import { queryPayload, readAnswer, readQuery, replyIdOf, timeoutOf, type AskedPayload, type DiscoQuery } from './lib/disco-msg';
+import { describeError, nodeError } from './lib/node-error';
+import { NodeListeners } from './lib/node-listeners';
 import { OwnStatus } from './lib/own-status';
+import type { Translate } from './lib/status-text';
 import { readServing, type ServingFields } from './lib/serving';
 
 interface DiscoQueryDef extends NodeDef, ServingFields {
@@ -61,23 +64,18 @@ export = function register(RED: NodeAPI): void {
       return;
     }
     const conn: XmppConnection = connection;
-
+    const t: Translate = (key, substitutions) => RED._(key, substitutions);
     /** The Error for done(err): localized text, and `code` for flows to branch on. */
-    const fail = (error: unknown): Error => {
-      if (error instanceof DiscoMsgError) {
-        return Object.assign(new Error(RED._(`disco-query.error.${error.code}`, { detail: error.detail }).replace(/ \(\)$/, '')), { code: error.code });
-      }
-      return conn.fail(error);
-    };
+    const fail = (error: unknown): Error => nodeError(t, error, 'disco-query');
 
-    const undo: (() => void)[] = [];
+    const held = new NodeListeners();
     // The node's own word over the connection's status (a config problem, nobody let in).
     let ownStatus: OwnStatus | undefined;
     // Under a flood these would be one line per query: the first at once, then a count per minute.
     const noReplies = new BurstLog<{ kind: string; node: string; from: string; seconds: number }>((line) =>
       node.warn(line.kind === 'first' ? RED._('disco-query.warning.no-reply', line.detail) : RED._('disco-query.warning.no-reply-more', { count: line.count, seconds: Math.round(line.sinceMs / 1000) })),
     );
-    undo.push(() => noReplies.close());
+    held.add(() => noReplies.close());
     if (def.mode === 'answer') {
       const discoNode = (def.node ?? '').trim();
       const serving = readServing(def);
@@ -89,7 +87,7 @@ export = function register(RED: NodeAPI): void {
           node.warn(RED._('disco-query.warning.nobody', { node: discoNode }));
           ownStatus = new OwnStatus(node, () => ({ fill: 'yellow', shape: 'ring', text: RED._('disco-query.status.nobody') }));
         }
-        undo.push(conn.answerDiscoNode(discoNode, (kind, from, respond) => ask(discoNode, kind, from, respond), { access: serving.access, limits: serving.limits, onRefused: (line) => warnRefused(line) }));
+        held.add(conn.client?.disco.answerNode(discoNode, (kind, from, respond) => ask(discoNode, kind, from, respond), { access: serving.access, limits: serving.limits, onRefused: (line) => warnRefused(line) }));
       }
     }
 
@@ -103,7 +101,7 @@ export = function register(RED: NodeAPI): void {
     }
 
     /** The Error for an answer the asker could not be given (the asker got item-not-found instead). */
-    const unsendable = (error: XmppError): Error => Object.assign(new Error(RED._('disco-query.error.unsendable', { detail: conn.describe(error) })), { code: error.code });
+    const unsendable = (error: XmppError): Error => Object.assign(new Error(RED._('disco-query.error.unsendable', { detail: describeError(t, error) })), { code: error.code });
 
     /** Sends the query into the flow; its reply (or item-not-found after the timeout) goes to `respond`. */
     function ask(discoNode: string, kind: 'info' | 'items', from: string, respond: DiscoRespond): void {
@@ -125,15 +123,16 @@ export = function register(RED: NodeAPI): void {
     }
 
     async function query(q: DiscoQuery): Promise<unknown> {
+      const disco = clientOf(conn).disco;
       switch (q.kind) {
         case 'info':
-          return conn.discoInfo(q.to, q.node, q.timeoutMs);
+          return disco.info(q.to, q.node, q.timeoutMs);
         case 'items':
-          return conn.discoItems(q.to, q.node, q.timeoutMs);
+          return disco.items(q.to, q.node, q.timeoutMs);
         case 'version':
-          return conn.softwareVersion(q.to, q.timeoutMs);
+          return disco.version(q.to, q.timeoutMs);
         case 'walk':
-          return conn.discoWalk(q.to, q.node, q.depth, q.timeoutMs);
+          return disco.walk(q.to, q.node, q.depth, q.timeoutMs);
       }
     }
 
@@ -177,15 +176,14 @@ export = function register(RED: NodeAPI): void {
       );
     });
 
-    const user: Node = ownStatus?.user ?? node;
-    conn.register(user);
+    conn.register(node, ownStatus?.sink);
 
     node.on('close', (removed: boolean, finished: () => void) => {
       // Queries this node put into the flow are answered item-not-found rather than left waiting.
       for (const waiting of [...pending.values()]) if (waiting.owner === node.id) waiting.settle(undefined);
-      for (const remove of undo) remove();
+      held.end();
       ownStatus?.close();
-      conn.deregister(user, removed).then(finished, finished);
+      conn.deregister(node, removed).then(finished, finished);
     });
   }
 

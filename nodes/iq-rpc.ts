@@ -17,12 +17,16 @@ import { randomBytes } from 'node:crypto';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { BurstLog, type BurstLine } from './core/burst-log';
 import type { XmppError } from './core/errors';
-import type { RpcCall, RpcOutcome, RpcRespond } from './core/rpc/jabber-rpc';
+import type { RpcRespond } from './core/rpc/rpc-server';
+import type { RpcCall, RpcOutcome } from './core/rpc/rpc-stanza';
 import type { Refusal } from './core/pending-limit';
 import { FAULT, FAULT_TEXT } from './core/rpc/rpc-faults';
-import { connectionOf, type XmppConnection } from './lib/connection';
+import { clientOf, connectionOf, type XmppConnection } from './lib/connection';
+import { describeError, nodeError } from './lib/node-error';
+import { NodeListeners } from './lib/node-listeners';
 import { OwnStatus } from './lib/own-status';
-import { RpcMsgError, listOf, noReplyFault, readCallMsg, readRawMsg, readReply, timeoutOf } from './lib/rpc-msg';
+import type { Translate } from './lib/status-text';
+import { listOf, noReplyFault, readCallMsg, readRawMsg, readReply, timeoutOf } from './lib/rpc-msg';
 import { readServing, type ServingFields } from './lib/serving';
 
 interface IqRpcDef extends NodeDef, ServingFields {
@@ -81,21 +85,17 @@ export = function register(RED: NodeAPI): void {
     const mode = ['call', 'serve', 'reply', 'raw'].includes(def.mode) ? def.mode : 'call';
     const codec = { nil: def.nil !== false };
 
-    const fail = (error: unknown): Error => {
-      if (error instanceof RpcMsgError) {
-        return Object.assign(new Error(RED._(`iq-rpc.error.${error.code}`, { detail: error.detail }).replace(/ \(\)$/, '')), { code: error.code });
-      }
-      return conn.fail(error);
-    };
+    const t: Translate = (key, substitutions) => RED._(key, substitutions);
+    const fail = (error: unknown): Error => nodeError(t, error, 'iq-rpc');
 
-    const undo: (() => void)[] = [];
+    const held = new NodeListeners();
     // The node's own word over the connection's status (a config problem, nobody let in).
     let ownStatus: OwnStatus | undefined;
     // Under a flood these would be one line per call: the first at once, then a count per minute.
     const noReplies = new BurstLog<{ method: string; from: string; seconds: number }>((line) =>
       node.warn(line.kind === 'first' ? RED._('iq-rpc.warning.no-reply', line.detail) : RED._('iq-rpc.warning.no-reply-more', { count: line.count, seconds: Math.round(line.sinceMs / 1000) })),
     );
-    undo.push(() => noReplies.close());
+    held.add(() => noReplies.close());
     if (mode === 'serve') {
       const methods = listOf(def.methods);
       const serving = readServing(def);
@@ -107,7 +107,7 @@ export = function register(RED: NodeAPI): void {
           node.warn(RED._('iq-rpc.warning.nobody'));
           ownStatus = new OwnStatus(node, () => ({ fill: 'yellow', shape: 'ring', text: RED._('iq-rpc.status.nobody') }));
         }
-        undo.push(conn.rpcServe(methods, serving.access, (call, from, respond) => ask(call, from, respond), { codec, limits: serving.limits, onRefused: (line) => warnRefused(line) }));
+        held.add(conn.client?.rpc.serve(methods, serving.access, (call, from, respond) => ask(call, from, respond), { codec, limits: serving.limits, onRefused: (line) => warnRefused(line) }));
       }
     }
 
@@ -121,7 +121,7 @@ export = function register(RED: NodeAPI): void {
     }
 
     /** The Error for a reply the caller could not be given (the caller got fault -32603 instead). */
-    const unsendable = (error: XmppError): Error => Object.assign(new Error(RED._('iq-rpc.error.unsendable', { detail: conn.describe(error) })), { code: error.code });
+    const unsendable = (error: XmppError): Error => Object.assign(new Error(RED._('iq-rpc.error.unsendable', { detail: describeError(t, error) })), { code: error.code });
 
     /** Sends a served call into the flow; its reply (or a fault after the timeout) goes to `respond`. */
     function ask(call: RpcCall, from: string, respond: RpcRespond): void {
@@ -180,7 +180,10 @@ export = function register(RED: NodeAPI): void {
         }
         // No target: our server (an IQ without "to" would go to our own account instead).
         const to = request.to ?? conn.jid.split('@').pop()?.split('/')[0];
-        conn.rawIq(to, request.type, request.child, request.timeoutMs).then(
+        const raw = request;
+        Promise.resolve()
+          .then(() => clientOf(conn).iq.request(to, raw.type, raw.child, raw.timeoutMs))
+          .then(
           (answer) => {
             msg.payload = answer.element ?? null;
             Object.assign(fields, { xml: answer.xml, stanza: answer.stanza });
@@ -198,7 +201,10 @@ export = function register(RED: NodeAPI): void {
         done(fail(error));
         return;
       }
-      conn.rpcCall(call.to, call.method, call.params, call.timeoutMs, codec).then(
+      const asked = call;
+      Promise.resolve()
+        .then(() => clientOf(conn).rpc.call(asked.to, asked.method, asked.params, asked.timeoutMs, codec))
+        .then(
         (result) => {
           msg.payload = result;
           send(def.faultOutput ? [msg, null] : msg);
@@ -224,15 +230,14 @@ export = function register(RED: NodeAPI): void {
       );
     });
 
-    const user: Node = ownStatus?.user ?? node;
-    conn.register(user);
+    conn.register(node, ownStatus?.sink);
 
     node.on('close', (removed: boolean, finished: () => void) => {
       // Calls this node put into the flow are answered with a fault rather than left waiting.
       for (const waiting of [...pending.values()]) if (waiting.owner === node.id) waiting.settle({ fault: { faultCode: FAULT.timeout, faultString: FAULT_TEXT.servingStopped } });
-      for (const remove of undo) remove();
+      held.end();
       ownStatus?.close();
-      conn.deregister(user, removed).then(finished, finished);
+      conn.deregister(node, removed).then(finished, finished);
     });
   }
 

@@ -21,10 +21,11 @@ import { connectionOf } from './lib/connection';
 import { HoldQueue, type HeldEntry, type HeldSnapshot, type HoldRefusal } from './lib/gate-hold-queue';
 import { keptMsg, type KeptMsg } from './lib/gate-kept-msg';
 import type { PersistedAsks } from './lib/gate-asks';
-import { GateAsker } from './lib/gate-asker';
+import { GateAsker, askPortOf } from './lib/gate-asker';
+import { describeError, nodeError } from './lib/node-error';
 import { GateStore } from './lib/gate-store';
 import { CarryOver } from './lib/gate-carry-over';
-import { shortJid } from './lib/status-text';
+import { shortJid, type Translate } from './lib/status-text';
 import { timerDelay } from './lib/timer-delay';
 
 interface PresenceGateDef extends NodeDef {
@@ -102,6 +103,17 @@ export = function register(RED: NodeAPI): void {
       node.on('input', (_msg: NodeMessageInFlow, _send: Send, done: Done) => done(new Error(RED._('presence-gate.status.no-config'))));
       return;
     }
+    const t: Translate = (key, substitutions) => RED._(key, substitutions);
+    const fail = (error: unknown): Error => nodeError(t, error, 'presence-gate');
+    const client = connection.client;
+    if (!client) {
+      // A configuration that cannot work: its status says why, and every msg fails with it.
+      connection.register(node);
+      node.on('input', (_msg: NodeMessageInFlow, _send: Send, done: Done) => done(fail(connection.problem ?? new XmppError('not-connected'))));
+      node.on('close', (removed: boolean, done: () => void) => void connection.deregister(node, removed).then(done, done));
+      return;
+    }
+    const contacts = client.contacts;
     const mode: Mode = MODES.has(def.mode) ? (def.mode as Mode) : 'divert';
     const blocked = new Set<string>();
     if (def.blockDnd !== false) blocked.add('dnd');
@@ -148,26 +160,21 @@ export = function register(RED: NodeAPI): void {
       if (closed) return;
       showStatus((online ? gateStatus() : undefined) ?? connectionStatus);
     };
-    // The config node hands its status to every registered user through user.status(): the gate
-    // registers a stand-in that is the node in every other respect (id, flow for Catch routing).
-    const user = Object.create(node, {
-      status: {
-        value: (status: NodeStatus | string): void => {
-          connectionStatus = typeof status === 'string' ? { text: status } : status;
-          const wasOnline = online;
-          online = connectionStatus.fill === 'green';
-          asker.setOnline(online);
-          if (online && !wasOnline) revisitHeld();
-          render();
-        },
-      },
-    }) as Node;
+    // The connection's status comes here (registered as the gate's status sink), under the gate's own.
+    const connectionStatusSink = (status: NodeStatus): void => {
+      connectionStatus = status;
+      const wasOnline = online;
+      online = connectionStatus.fill === 'green';
+      asker.setOnline(online);
+      if (online && !wasOnline) revisitHeld();
+      render();
+    };
 
     // ---- presence
-    const reasonFor = (recipient: string): AbsenceReason | undefined => absenceOf(connection.presenceOf(recipient), blocked, connection.seesPresenceOf(recipient));
+    const reasonFor = (recipient: string): AbsenceReason | undefined => absenceOf(contacts.presenceOf(recipient), blocked, contacts.seesPresenceOf(recipient));
 
     // ---- presence requests: bounded, remembered, withdrawn when unanswered (lib/gate-asker.ts)
-    const asker = new GateAsker(connection, maxAsks, askHours * 3_600_000, {
+    const asker = new GateAsker(askPortOf(contacts), maxAsks, askHours * 3_600_000, {
       wanted: (recipient) => reasonFor(recipient) === 'not-subscribed',
       room: () => {
         for (const recipient of queue.recipients()) if (reasonFor(recipient) === 'not-subscribed') asker.ask(recipient);
@@ -175,7 +182,7 @@ export = function register(RED: NodeAPI): void {
       persist: (asks) => saved.saveAsks(asks),
       full: () => node.warn(RED._('presence-gate.warning.asks-full', { count: maxAsks, hours: askHours })),
       withdrawn: (recipient) => node.debug(RED._('presence-gate.log.withdrawn', { recipient })),
-      failed: (error) => node.debug(connection.describe(error)),
+      failed: (error) => node.debug(describeError(t, error)),
     });
 
     // ---- holding
@@ -230,7 +237,7 @@ export = function register(RED: NodeAPI): void {
         // world-readable file; an HTTP request's req/res could not wait anyway.
         kept = keptMsg(msg);
       } catch (error) {
-        done(connection.fail(new XmppError('invalid-payload', error instanceof Error ? error.message : String(error))));
+        done(fail(new XmppError('invalid-payload', error instanceof Error ? error.message : String(error))));
         return;
       }
       const refusal = queue.refusal(recipient);
@@ -255,7 +262,7 @@ export = function register(RED: NodeAPI): void {
         if (to === '') throw new XmppError('no-recipient');
         recipient = bareJid(parseJid(to));
       } catch (error) {
-        done(connection.fail(error));
+        done(fail(error));
         return;
       }
       const reason = reasonFor(recipient);
@@ -312,7 +319,7 @@ export = function register(RED: NodeAPI): void {
       else waiting.push(() => handle(msg, done));
     });
 
-    const unsubscribe = connection.onPresence((contact) => {
+    const unsubscribe = contacts.onPresence((contact) => {
       if (!ready || queue.count(contact.jid) === 0) return;
       if (reasonFor(contact.jid) === undefined) {
         release(contact.jid);
@@ -320,8 +327,8 @@ export = function register(RED: NodeAPI): void {
       }
     });
     // Every roster push lands here too: only what waits for the roster acts on it.
-    const unlistenRoster = connection.onRoster(() => asker.rosterChanged());
-    connection.register(user);
+    const unlistenRoster = contacts.onRoster(() => asker.rosterChanged());
+    connection.register(node, connectionStatusSink);
 
     node.on('close', (removed: boolean, done: () => void) => {
       unsubscribe();
@@ -339,7 +346,7 @@ export = function register(RED: NodeAPI): void {
         // A redeploy: the next gate with this id takes over (done() stays behind, as after a restart).
         if (ready) carryOver.leave(node.id, { held: queue.snapshot(), asks: asker.snapshot() });
       }
-      void withdrawn.then(() => connection.deregister(user, removed)).then(done, done);
+      void withdrawn.then(() => connection.deregister(node, removed)).then(done, done);
     });
   }
 

@@ -5,9 +5,9 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import type { IncomingPresence } from './core/presence/presence-stanza';
 import { presenceMsg } from './lib/presence-msg';
-import { bareOf, parseJid, formatJid } from './core/jid';
-import { readMessage } from './core/messages/message-stanza';
-import type { XmlElement } from './core/xmpp-lib';
+import { messageFilter } from './lib/message-filter';
+import { describeError } from './lib/node-error';
+import { NodeListeners } from './lib/node-listeners';
 import { connectionOf, joinIfRoom, leaveAndDeregister } from './lib/connection';
 import { incomingMsg } from './lib/message-msg';
 import { roomMsg, roomOptions, type RoomFields } from './lib/room-msg';
@@ -33,7 +33,6 @@ interface XmppInDef extends NodeDef, RoomFields {
   burst?: string | number;
 }
 
-const TYPES = new Set(['chat', 'normal', 'headline']);
 // New nodes start with these (see xmpp-in.html): far above a person typing, far below a flood.
 const DEFAULT_RATE = 10;
 const DEFAULT_BURST = 100;
@@ -41,27 +40,6 @@ const DEFAULT_BURST = 100;
 function positive(value: unknown, fallback: number): number {
   const n = typeof value === 'number' ? value : Number(String(value ?? '').trim() || NaN);
   return Number.isFinite(n) && n > 0 ? n : fallback;
-}
-
-/** A predicate for the sender filter; a filter that does not parse matches nothing. */
-function senderFilter(filter: string): (from: string) => boolean {
-  if (filter.trim() === '') return () => true;
-  try {
-    const jid = parseJid(filter);
-    const wanted = formatJid(jid);
-    if (jid.resource) return (from) => safeFull(from) === wanted;
-    return (from) => bareOf(from) === wanted;
-  } catch {
-    return () => false;
-  }
-}
-
-function safeFull(text: string): string {
-  try {
-    return formatJid(parseJid(text));
-  } catch {
-    return text;
-  }
 }
 
 export = function register(RED: NodeAPI): void {
@@ -74,8 +52,8 @@ export = function register(RED: NodeAPI): void {
       node.error(RED._('xmpp-in.status.no-config'));
       return;
     }
-    const fromMatches = senderFilter(def.from ?? '');
-    const wantedType = TYPES.has(def.msgType) ? def.msgType : 'any';
+    const filter = messageFilter(def);
+    const client = connection.client;
 
     // The per-sender limit, and the status that reports what it dropped.
     const perSecond = positive(def.rate, DEFAULT_RATE);
@@ -108,44 +86,42 @@ export = function register(RED: NodeAPI): void {
       room = roomOptions(def, node.credentials?.roomPassword, connection.jid);
     } catch (error) {
       node.status({ fill: 'red', shape: 'ring', text: RED._('xmpp-in.status.invalid-room') });
-      node.error(`${RED._('xmpp-in.error.invalid-room')}: ${connection.describe(error)}`);
+      node.error(`${RED._('xmpp-in.error.invalid-room')}: ${describeError((key, substitutions) => RED._(key, substitutions), error)}`);
       return;
     }
-    const subscriptions: (() => void)[] = [];
+    const held = new NodeListeners();
     if (!room) {
-      subscriptions.push(connection.subscribe('message', (stanza: XmlElement) => {
-        const message = readMessage(stanza);
-        if (!TYPES.has(message.type)) return;
-        if (wantedType !== 'any' && message.type !== wantedType) return;
-        if (message.body === undefined && !def.bodiless) return;
-        const msg = incomingMsg(message, connection.jid);
-        if (!fromMatches(msg.from) || !admit(msg.topic)) return;
-        toOutput(msg, 0);
-      }));
+      held.add(
+        client?.messages.onMessage((message) => {
+          if (!filter.message(message)) return;
+          const msg = incomingMsg(message, connection.jid);
+          if (filter.sender(msg.from) && admit(msg.topic)) toOutput(msg, 0);
+        }),
+      );
     }
     if (withPresence) {
       const emitPresence = (presence: IncomingPresence): void => {
         const msg = presenceMsg(presence, connection.jid);
-        if (fromMatches(msg.from) && admit(msg.topic)) toOutput(msg, 1);
+        if (filter.sender(msg.from) && admit(msg.topic)) toOutput(msg, 1);
       };
-      subscriptions.push(
-        connection.onPresence((_contact, presence) => emitPresence(presence)),
-        connection.onSubscription(emitPresence),
+      held.add(
+        client?.contacts.onPresence((_contact, presence) => emitPresence(presence)),
+        client?.contacts.onSubscription(emitPresence),
       );
     }
-    connection.register(status.user);
+    connection.register(node, status.sink);
 
     // With a room: its group-chat messages and private messages from its occupants, nothing else.
-    const membership = joinIfRoom(connection, node, room);
+    const membership = joinIfRoom(connection, room);
     if (membership) {
       const joined = membership.room;
-      subscriptions.push(
+      held.add(
         joined.onRoomMessage((received) => {
           const { body, subject, type } = received.message;
           if (body === undefined && !(type === 'groupchat' && subject !== undefined) && !def.bodiless) return;
           const msg = roomMsg(received, connection.jid);
           // In a room the bare JID is the room itself: each occupant is a sender of its own.
-          if (fromMatches(msg.from) && admit(msg.from)) toOutput(msg, 0);
+          if (filter.sender(msg.from) && admit(msg.from)) toOutput(msg, 0);
         }),
         joined.onEvent((event) => {
           if (event.state === 'joined') {
@@ -163,9 +139,9 @@ export = function register(RED: NodeAPI): void {
     }
 
     node.on('close', (removed: boolean, done: () => void) => {
-      for (const unsubscribe of subscriptions) unsubscribe();
+      held.end();
       status.close();
-      leaveAndDeregister(connection, status.user, membership, removed).then(done, done);
+      leaveAndDeregister(connection, node, membership, removed).then(done, done);
     });
   }
 

@@ -2,10 +2,12 @@
 // change; done() once written, done(err) when it cannot be.
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { isMessageType, type MessageType } from './core/messages/message-stanza';
-import { connectionOf, joinIfRoom, leaveAndDeregister } from './lib/connection';
+import { clientOf, connectionOf, joinIfRoom, leaveAndDeregister } from './lib/connection';
+import { describeError, nodeError } from './lib/node-error';
+import type { Translate } from './lib/status-text';
 import { outgoingMessage } from './lib/message-msg';
 import { presenceAction, runPresenceAction } from './lib/presence-msg';
-import { RoomError, type Room } from './core/rooms/muc';
+import { RoomError, type Room } from './core/rooms/room';
 import type { SendOptions } from './core/session/session';
 import { ROOM_JOIN_WAIT_MS, roomMessage, roomOptions, roomTarget, type RoomFields } from './lib/room-msg';
 
@@ -30,6 +32,7 @@ export = function register(RED: NodeAPI): void {
       });
       return;
     }
+    const t: Translate = (key, substitutions) => RED._(key, substitutions);
     const defaults = {
       to: (def.to ?? '').trim(),
       type: (isMessageType(def.msgType) ? def.msgType : 'chat') as MessageType,
@@ -41,31 +44,29 @@ export = function register(RED: NodeAPI): void {
     try {
       room = roomOptions(def, node.credentials?.roomPassword, connection.jid);
     } catch (error) {
-      roomProblem = new Error(`${RED._('xmpp-out.error.invalid-room')}: ${connection.describe(error)}`);
+      roomProblem = new Error(`${RED._('xmpp-out.error.invalid-room')}: ${describeError(t, error)}`);
       node.status({ fill: 'red', shape: 'ring', text: RED._('xmpp-out.status.invalid-room') });
     }
 
-    /** A room's failure as the Error for done(err), with its code for flows to branch on. */
-    const fail = (error: unknown, to = ''): Error => {
-      if (!(error instanceof RoomError)) return connection.fail(error);
-      return Object.assign(new Error(RED._(`xmpp-out.error.${error.code}`, { room: to, detail: error.detail })), { code: error.code });
-    };
+    /** The Error for done(err), with its code for flows to branch on (a room's failure in this node's words). */
+    const fail = (error: unknown): Error => nodeError(t, error, 'xmpp-out');
 
     /** Waits until we are in the room (when some node of this connection joins it), then sends. */
     const sendToRoom = async (to: string, msg: NodeMessageInFlow): Promise<void> => {
       const message = roomMessage(msg, to);
-      const joined: Room | undefined = membership?.room.room === to ? membership.room : connection.roomNamed(to);
+      const client = clientOf(connection);
+      const joined: Room | undefined = membership?.room.room === to ? membership.room : client.rooms.get(to);
       if (joined && joined.state !== 'joined') {
         if (def.failFast) throw new RoomError('room-timeout', to);
         await joined.whenJoined(ROOM_JOIN_WAIT_MS);
       }
-      await connection.sendMessage(message, sendOptions(msg));
+      await client.messages.send(message, sendOptions(msg));
     };
 
     /** Waiting while offline (unless fail fast), and where to report the message if the server later makes us drop it. */
     const sendOptions = (msg: NodeMessageInFlow): SendOptions => ({
       queue: !def.failFast,
-      onDropped: (error) => node.error(connection.fail(error), msg),
+      onDropped: (error) => node.error(fail(error), msg),
     });
 
     node.on('input', (msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
@@ -76,21 +77,21 @@ export = function register(RED: NodeAPI): void {
         // msg.presence, msg.subscription or msg.roster make it a presence action, else a message.
         const action = presenceAction(msg, defaults.to);
         target = action ? undefined : roomTarget(msg, room?.room, connection.jid);
-        if (action) sent = runPresenceAction(connection, action);
+        if (action) sent = runPresenceAction(clientOf(connection), action);
         else if (target) sent = sendToRoom(target, msg);
-        else sent = connection.sendMessage(outgoingMessage(msg, defaults, connection.jid), sendOptions(msg));
+        else sent = clientOf(connection).messages.send(outgoingMessage(msg, defaults, connection.jid), sendOptions(msg));
       } catch (error) {
-        done(fail(error, target));
+        done(fail(error));
         return;
       }
       sent.then(
         () => done(),
-        (error: unknown) => done(fail(error, target)),
+        (error: unknown) => done(fail(error)),
       );
     });
     connection.register(node);
 
-    const membership = joinIfRoom(connection, node, room);
+    const membership = joinIfRoom(connection, room);
     const stopWatching = membership?.room.onEvent((event) => {
       if (event.state === 'joined') {
         node.status({ fill: 'green', shape: 'dot', text: RED._('xmpp-out.status.joined', { room: room?.room ?? '', nick: event.nick }) });

@@ -24,6 +24,10 @@ export const ERROR_CODES = [
   'outbox-full',
   'outbox-expired',
   'poison',
+  // rooms
+  'room-timeout',
+  'room-refused',
+  'room-left',
   // asking others
   'timeout',
   'stanza-error',

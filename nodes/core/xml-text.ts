@@ -1,3 +1,6 @@
+// Text and XML: what XML 1.0 can carry, and a stanza as text.
+import type { XmlElement } from './xmpp-lib';
+
 // XML 1.0 allows only #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
 // A server closes the stream on anything else, so such characters are removed before sending.
 
@@ -35,4 +38,13 @@ export function forbiddenXmlCharAt(text: string): string | undefined {
   const match = FORBIDDEN.exec(text);
   FORBIDDEN.lastIndex = 0;
   return match ? `${firstForbiddenXmlChar(match[0])} at position ${match.index}` : undefined;
+}
+
+/** The stanza as text; empty for one nested so deep that serialising it would blow the stack. */
+export function xmlText(el: XmlElement): string {
+  try {
+    return el.toString();
+  } catch {
+    return '';
+  }
 }

@@ -1,6 +1,6 @@
 // The slice of xmpp.js (ESM-only, untyped) this package uses, and its loader.
-// Loaded with import() so the CommonJS build runs on Node-RED 4.1 (Node 20) and 5.x (Node 22).
 import type { EventEmitter } from 'node:events';
+import { XmppError } from './errors';
 
 export type XmlChild = XmlElement | string;
 
@@ -77,7 +77,18 @@ export interface StreamManagement extends EventEmitter {
   outbound_q: Array<{ stanza: XmlElement }>;
 }
 
+/** What xmpp.js's middleware hands each route: the stanza, and for a query its one child. */
+export interface MiddlewareContext {
+  stanza: XmlElement;
+  element?: XmlElement;
+}
+
+export interface Middleware {
+  use(route: (ctx: MiddlewareContext, next: () => Promise<unknown>) => unknown): void;
+}
+
 export interface Client extends EventEmitter {
+  middleware: Middleware;
   status: string;
   jid: JidObject | null;
   socket: (EventEmitter & { destroy?: () => void; secure?: boolean }) | null;
@@ -114,14 +125,26 @@ export interface XmppLib {
 }
 
 let loading: Promise<XmppLib> | undefined;
+let loaded: XmppLib | undefined;
 
-/** Loads xmpp.js once per process. */
+/**
+ * Loads xmpp.js once per process. It is an ES module, and Node-RED 5 runs on Node 22.9, where
+ * require() of one needs a flag: so it is imported, once, before anything uses it (the
+ * xmpp-config module waits for this before it registers its node type).
+ */
 export function loadXmpp(): Promise<XmppLib> {
   loading ??= (async () => {
     const clientModule = (await import('@xmpp/client')) as unknown as Pick<XmppLib, 'client' | 'xml'>;
     const parseModule = (await import('@xmpp/xml/lib/parse.js')) as unknown as { default: (t: string) => XmlElement };
     const xmlModule = (await import('@xmpp/xml')) as unknown as { Element: XmppLib['Element'] };
-    return { client: clientModule.client, xml: clientModule.xml, Element: xmlModule.Element, parse: parseModule.default };
+    loaded = { client: clientModule.client, xml: clientModule.xml, Element: xmlModule.Element, parse: parseModule.default };
+    return loaded;
   })();
   return loading;
+}
+
+/** xmpp.js once loadXmpp() has resolved; before that, a programming error. */
+export function xmppLib(): XmppLib {
+  if (!loaded) throw new XmppError('not-connected', 'xmpp.js is not loaded yet (await loadXmpp() first)');
+  return loaded;
 }

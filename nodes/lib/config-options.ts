@@ -6,7 +6,7 @@ import { DEFAULT_MAX_ROSTER } from '../core/contacts/contacts';
 import type { DiscoItem, Identity } from '../core/disco/disco-stanza';
 import type { KeepaliveOptions } from '../core/session/keepalive';
 import type { OutboxLimits } from '../core/session/outbox';
-import { isShow, type OwnPresence } from '../core/presence/own-presence';
+import { isShow, type OwnPresence } from '../core/presence/presence-stanza';
 import type { Security } from '../core/session/server-address';
 import type { SessionOptions } from '../core/session/session';
 import { DEFAULT_INBOUND } from '../core/session/stream-parser';
@@ -93,8 +93,8 @@ export function readKeepalive(def: Partial<XmppConfigDef>): KeepaliveOptions {
   };
 }
 
-/** Everything but the password and the dispatcher; throws XmppError for a field that cannot work. */
-export function readSessionOptions(def: XmppConfigDef): Omit<SessionOptions, 'password' | 'dispatcher'> {
+/** Everything but the password; throws XmppError for a field that cannot work. */
+export function readSessionOptions(def: XmppConfigDef): Omit<SessionOptions, 'password' | 'dispatcher' | 'responder'> {
   const outbound = whole(def.maxStanzaKB, 256, 1, 64 * 1024) * 1024;
   return {
     jid: readJid(def.jid),
@@ -102,7 +102,6 @@ export function readSessionOptions(def: XmppConfigDef): Omit<SessionOptions, 'pa
     port: def.port?.trim() ? whole(def.port, 0, 1, 65535) || undefined : undefined,
     security: (SECURITY.includes(def.security) ? def.security : 'starttls') as Security,
     trust: readTrust(def),
-    presence: readPresence(def),
     outbox: readOutbox(def),
     keepalive: readKeepalive(def),
     maxStanzaBytes: outbound,

@@ -1,5 +1,6 @@
 // disco-query msgs: what a query asks (from msg fields and the node's fields), what comes out,
 // and the flow's answer for a disco node it handles, read back into DiscoInfo / DiscoItem[].
+import { MsgError } from './node-error';
 import { formatJid, parseJid } from '../core/jid';
 import { forbiddenXmlCharAt } from '../core/xml-text';
 import type { DataForm, DiscoInfo, DiscoItem, Identity } from '../core/disco/disco-stanza';
@@ -13,12 +14,13 @@ export const DEFAULT_DEPTH = 1;
 export const MAX_DEPTH = 5;
 
 /** A msg that cannot be turned into a query or an answer; `code` names why (a locale key under disco-query.error). */
-export class DiscoMsgError extends Error {
-  constructor(
-    readonly code: 'no-target' | 'invalid-query' | 'invalid-node' | 'invalid-depth' | 'invalid-timeout' | 'invalid-answer',
-    readonly detail = '',
-  ) {
-    super(detail ? `${code}: ${detail}` : code);
+export type DiscoMsgErrorCode = 'no-target' | 'invalid-query' | 'invalid-node' | 'invalid-depth' | 'invalid-timeout' | 'invalid-answer';
+
+export class DiscoMsgError extends MsgError {
+  declare readonly code: DiscoMsgErrorCode;
+
+  constructor(code: DiscoMsgErrorCode, detail = '') {
+    super('disco-query', code, detail);
     this.name = 'DiscoMsgError';
   }
 }

@@ -3,10 +3,30 @@
 // connection through a narrow port and the node through hooks, so a fake can drive it in tests.
 import { XmppError } from '../core/errors';
 import { AskBook, withdrawalOf, type AskRecord, type PersistedAsks } from './gate-asks';
-import type { XmppConnection } from './connection';
+import type { Contacts } from '../core/contacts/contacts';
+import type { RosterItem } from '../core/contacts/roster';
 import { timerDelay } from './timer-delay';
 
-export type AskPort = Pick<XmppConnection, 'rosterItem' | 'seesPresenceOf' | 'askSubscription' | 'cancelSubscription' | 'removeFromRoster'>;
+/** What the asker needs of the connection's contacts. */
+export interface AskPort {
+  /** A copy of the roster entry; undefined when not in the roster; null while the roster is not known. */
+  rosterItem(jid: string): Readonly<RosterItem> | undefined | null;
+  seesPresenceOf(jid: string): boolean;
+  askSubscription(jid: string): Promise<void>;
+  cancelSubscription(jid: string): Promise<void>;
+  removeFromRoster(jid: string): Promise<void>;
+}
+
+/** The asker's port on a connection's contacts. */
+export function askPortOf(contacts: Contacts): AskPort {
+  return {
+    rosterItem: (jid) => contacts.rosterItem(jid),
+    seesPresenceOf: (jid) => contacts.seesPresenceOf(jid),
+    askSubscription: (jid) => contacts.subscribe(jid),
+    cancelSubscription: (jid) => contacts.unsubscribe(jid),
+    removeFromRoster: (jid) => contacts.removeFromRoster(jid),
+  };
+}
 
 export interface AskerHooks {
   /** Whether a request for this recipient is still wanted (held back until the roster came). */

@@ -3,12 +3,8 @@
 import type { Node, NodeStatus } from 'node-red';
 
 export class OwnStatus {
-  /**
-   * What to register with the connection instead of the node: the config node hands its status
-   * to every user through user.status(); this stand-in is the node in every other respect (id,
-   * flow for Catch routing) and keeps that status as the base.
-   */
-  readonly user: Node;
+  /** What to register with the connection as the node's status sink: the connection's status becomes the base. */
+  readonly sink = (status: NodeStatus): void => this.set(status);
   private base: NodeStatus = {};
   private timer: NodeJS.Timeout | undefined;
   private drawnNews: string | undefined;
@@ -21,9 +17,6 @@ export class OwnStatus {
     private readonly everyMs = 1000,
   ) {
     this.show = node.status.bind(node);
-    this.user = Object.create(node, {
-      status: { value: (status: NodeStatus | string) => this.set(typeof status === 'string' ? { text: status } : status) },
-    }) as Node;
   }
 
   /** The base status: the connection's, or one the node sets itself (e.g. a room's). */

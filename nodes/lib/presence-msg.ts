@@ -3,10 +3,9 @@
 import type { NodeMessage } from 'node-red';
 import { XmppError } from '../core/errors';
 import { bareOf, formatJid, parseJid } from '../core/jid';
-import { isShow, type OwnPresence } from '../core/presence/own-presence';
+import { isShow, type OwnPresence } from '../core/presence/presence-stanza';
 import type { IncomingPresence } from '../core/presence/presence-stanza';
-import { xmlText } from '../core/messages/message-stanza';
-import type { XmppConnection } from './connection';
+import type { XmppClient } from '../core/client';
 
 export interface PresencePayload {
   available: boolean;
@@ -34,7 +33,7 @@ export function presenceMsg(presence: IncomingPresence, ownJid: string): Presenc
       status: presence.status,
       priority: presence.priority,
     },
-    xmpp: { type: presence.type, stanza: xmlText(presence.stanza) },
+    xmpp: { type: presence.type, stanza: presence.stanza },
   };
 }
 
@@ -98,18 +97,17 @@ export function presenceAction(msg: NodeMessage, defaultTo: string): PresenceAct
   return undefined;
 }
 
-/** Carries out a presence action on the connection. */
-export function runPresenceAction(connection: XmppConnection, action: PresenceAction): Promise<void> {
+/** Carries out a presence action on the client. */
+export function runPresenceAction(client: XmppClient, action: PresenceAction): Promise<void> {
   switch (action.kind) {
     case 'presence':
-      if (!action.to) return connection.setPresence(action.presence);
-      return connection.sendPresence(action.presence === 'unavailable' ? { to: action.to, type: 'unavailable' } : { to: action.to, ...action.presence });
+      return action.to ? client.presence.sendTo(action.to, action.presence) : client.presence.set(action.presence);
     case 'subscription':
-      if (action.action === 'subscribe') return connection.askSubscription(action.to);
-      if (action.action === 'unsubscribe') return connection.cancelSubscription(action.to);
-      if (action.action === 'approve') return connection.approveSubscription(action.to);
-      return connection.denySubscription(action.to);
+      if (action.action === 'subscribe') return client.contacts.subscribe(action.to);
+      if (action.action === 'unsubscribe') return client.contacts.unsubscribe(action.to);
+      if (action.action === 'approve') return client.contacts.approve(action.to);
+      return client.contacts.deny(action.to);
     case 'roster':
-      return action.action === 'add' ? connection.addToRoster(action.to, action.name) : connection.removeFromRoster(action.to);
+      return action.action === 'add' ? client.contacts.addToRoster(action.to, action.name) : client.contacts.removeFromRoster(action.to);
   }
 }

@@ -3,7 +3,7 @@ import type { NodeMessage } from 'node-red';
 import { XmppError } from '../core/errors';
 import { bareOf, formatJid, parseJid } from '../core/jid';
 import type { OutgoingMessage } from '../core/messages/message-stanza';
-import type { RoomMessage, RoomOptions } from '../core/rooms/muc';
+import type { RoomMessage, RoomOptions } from '../core/rooms/room';
 import { incomingMsg, payloadText, type IncomingMsg, type MessageMeta } from './message-msg';
 
 /** How long a message to a room waits for the join before done(err). */

@@ -1,9 +1,10 @@
 // iq-rpc msgs: what a call asks (msg fields over the node's fields), what the flow replies to a
 // call it serves, and what a raw IQ request sends. Nothing here evaluates anything: values are
 // only read and checked.
+import { MsgError } from './node-error';
 import { formatJid, parseJid } from '../core/jid';
 import type { ElementSpec } from '../core/iq/raw-iq';
-import type { RpcFault, RpcOutcome } from '../core/rpc/jabber-rpc';
+import type { RpcFault, RpcOutcome } from '../core/rpc/rpc-stanza';
 import { FAULT, FAULT_TEXT } from '../core/rpc/rpc-faults';
 import type { RpcValue } from '../core/rpc/xmlrpc';
 import { listOf, present, text, timeoutMs } from './msg-fields';
@@ -17,12 +18,11 @@ export const APPLICATION_FAULT_CODE = FAULT.application;
 export type RpcMsgErrorCode = 'no-method' | 'invalid-method' | 'no-target' | 'bare-jid' | 'invalid-jid' | 'invalid-timeout' | 'no-child' | 'invalid-child' | 'invalid-iq-type' | 'invalid-fault';
 
 /** A msg that cannot be turned into a call, a reply or a request; `code` is a locale key under iq-rpc.error. */
-export class RpcMsgError extends Error {
-  constructor(
-    readonly code: RpcMsgErrorCode,
-    readonly detail = '',
-  ) {
-    super(detail ? `${code}: ${detail}` : code);
+export class RpcMsgError extends MsgError {
+  declare readonly code: RpcMsgErrorCode;
+
+  constructor(code: RpcMsgErrorCode, detail = '') {
+    super('iq-rpc', code, detail);
     this.name = 'RpcMsgError';
   }
 }

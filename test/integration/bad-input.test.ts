@@ -8,7 +8,8 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import type { NodeMessage } from 'node-red';
-import type { XmppConnection } from '../../nodes/lib/connection';
+import type { Bounce } from '../../nodes/core/messages/messages';
+import { clientOf, type XmppConnection } from '../../nodes/lib/connection';
 import type { XmlElement } from '../../nodes/core/xmpp-lib';
 import { Prosody } from '../rig/prosody';
 import { Peer, eventually, waitFor } from '../rig/peer';
@@ -175,7 +176,8 @@ describe(`bad input to xmpp-out: ${rows.length} rows (${counts.sent} sent, ${cou
   /** Messages alice got from anyone, in order. */
   const inbox: XmlElement[] = [];
   /** Messages the bot's connection got (for bounces). */
-  const botInbox: XmlElement[] = [];
+  /** Messages of the bot's that came back (bounces). */
+  const botInbox: Bounce[] = [];
   const caught: Caught[] = [];
   const completed: NodeMessage[] = [];
   let unsubscribe: () => void = () => undefined;
@@ -214,7 +216,7 @@ describe(`bad input to xmpp-out: ${rows.length} rows (${counts.sent} sent, ${cou
     getNode('completed').on('input', (msg: NodeMessage) => completed.push(msg));
     await eventually(() => lastStatus('out'), (s) => s?.fill === 'green', 15_000, 'xmpp-out green');
     statusBaseline = outStatuses().length;
-    unsubscribe = (getNode('cfg') as unknown as XmppConnection).subscribe('message', (stanza) => botInbox.push(stanza));
+    unsubscribe = clientOf(getNode('cfg') as unknown as XmppConnection).messages.onBounce((bounced) => botInbox.push(bounced));
   });
 
   after(async () => {
@@ -251,7 +253,7 @@ describe(`bad input to xmpp-out: ${rows.length} rows (${counts.sent} sent, ${cou
       const bounce =
         'bounced' in outcome
           ? eventually(
-              () => botInbox.slice(botMark).find((m) => m.attrs.type === 'error' && m.attrs.from === outcome.bounced.from),
+              () => botInbox.slice(botMark).find((m) => m.from === outcome.bounced.from),
               (m) => m !== undefined,
               10_000,
               `an error stanza from ${outcome.bounced.from}`,
@@ -277,9 +279,9 @@ describe(`bad input to xmpp-out: ${rows.length} rows (${counts.sent} sent, ${cou
         outcome.check?.(m);
       }
       if ('bounced' in outcome) {
-        const m = (await bounce) as XmlElement;
-        const condition = m.getChild('error')?.getChildElements().find((e) => e.name !== 'text')?.name;
-        assert.equal(condition, outcome.bounced.condition, `bounce ${m.toString().slice(0, 400)}`);
+        const m = (await bounce) as Bounce;
+        const condition = m.condition;
+        assert.equal(condition, outcome.bounced.condition, `bounce ${m.stanza.slice(0, 400)}`);
       }
 
       // The connection is still up and the next good message (after this row's) arrives.

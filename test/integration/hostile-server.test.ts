@@ -3,10 +3,13 @@
 // right stream error, its memory stays bounded, it logs in again at once (not when the keepalive
 // notices), and a login that would burn a core for half an hour is refused before it starts.
 import { strict as assert } from 'node:assert';
+import type { XmppClient } from '../../nodes/core/client';
 import { parseJid } from '../../nodes/core/jid';
-import { Rooms, type RoomEvent } from '../../nodes/core/rooms/muc';
-import { Session, type SessionStatus } from '../../nodes/core/session/session';
+import type { RoomEvent } from '../../nodes/core/rooms/room';
+import type { SessionStatus } from '../../nodes/core/session/session';
 import { MAX_SCRAM_ITERATIONS } from '../../nodes/core/session/scram';
+import { loadXmpp } from '../../nodes/core/xmpp-lib';
+import { coreClient } from '../rig/core-client';
 import { FakeServer, type FakeConnection } from '../rig/fake-server';
 import { eventually } from '../rig/peer';
 
@@ -15,18 +18,19 @@ const MB = 1024 * 1024;
 describe('a hostile server', function () {
   this.timeout(60_000);
   let fake: FakeServer;
-  let session: Session | undefined;
+  let session: XmppClient | undefined;
   let statuses: SessionStatus[];
 
-  function start(port: number): Session {
+  before(async () => {
+    await loadXmpp();
+  });
+
+  function start(port: number): XmppClient {
     statuses = [];
-    const started = new Session({
+    const started = coreClient({
       jid: parseJid('bot@localhost/nr'),
       password: 'pw',
-      host: '127.0.0.1',
       port,
-      security: 'none',
-      presence: {},
       // The keepalive would notice a dead stream after 80 s: every recovery here must come sooner.
       keepalive: { intervalMs: 60_000, timeoutMs: 20_000 },
       backoff: { initialMs: 200, maxMs: 1000, stableMs: 30_000 },
@@ -38,7 +42,7 @@ describe('a hostile server', function () {
 
   async function online(index: number): Promise<FakeConnection> {
     const connection = await fake.connection(index);
-    await eventually(() => connection.online && session?.online === true, (on) => on, 10_000, `login #${index + 1}`);
+    await eventually(() => connection.online && session?.status.state === 'online', (on) => on, 10_000, `login #${index + 1}`);
     return connection;
   }
 
@@ -65,7 +69,7 @@ describe('a hostile server', function () {
         const heapBefore = process.memoryUsage().heapUsed;
         const written = await first.flood(head, chunk, 500 * MB);
         const heapAfter = process.memoryUsage().heapUsed;
-        await eventually(() => first.received, (text) => text.includes('<policy-violation'), 5000, 'our stream error');
+        await eventually(() => first.received, (text) => text.includes('<policy-violation'), 15_000, 'our stream error');
         await online(1);
         const failure = statuses.find((s) => s.state === 'retrying');
         assert.equal(failure?.error?.code, 'inbound-too-large');
@@ -95,8 +99,7 @@ describe('a hostile server', function () {
     session = start(fake.port);
     const connection = await online(0);
     const events: RoomEvent[] = [];
-    const rooms = new Rooms(session);
-    const { room } = rooms.join({ room: 'team@conference.localhost', nick: 'bot', rejoinDelayMs: 300 });
+    const { room, release } = session.rooms.join({ room: 'team@conference.localhost', nick: 'bot', rejoinDelayMs: 300 });
     room.onEvent((event) => events.push(event));
     const joins = (): number => (connection.received.match(/<presence [^>]*to="team@conference\.localhost\/bot"/g) ?? []).length;
     const admit = (): void => connection.write(`<presence from='team@conference.localhost/bot'><x xmlns='http://jabber.org/protocol/muc#user'><item role='participant'/><status code='110'/></x></presence>`);
@@ -114,7 +117,7 @@ describe('a hostile server', function () {
     await eventually(joins, (n) => n === 3, 5000, 'entering again after the wait');
     admit();
     await eventually(() => room.state, (state) => state === 'joined', 5000, 'joined after the wait');
-    await rooms.get('team@conference.localhost')?.leave();
+    await release();
   });
 
   it(`a SCRAM challenge with i=2000000000: refused at once (limit ${MAX_SCRAM_ITERATIONS}), no login attempt, no retry`, async () => {

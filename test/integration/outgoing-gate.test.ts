@@ -4,7 +4,9 @@
 import { strict as assert } from 'node:assert';
 import type { NodeMessage, NodeStatus } from 'node-red';
 import { parseJid } from '../../nodes/core/jid';
-import { Session } from '../../nodes/core/session/session';
+import type { Session } from '../../nodes/core/session/session';
+import { loadXmpp, xmppLib } from '../../nodes/core/xmpp-lib';
+import { coreSession } from '../rig/core-client';
 import type { XmlElement } from '../../nodes/core/xmpp-lib';
 import { Prosody } from '../rig/prosody';
 import { Peer, eventually, waitFor } from '../rig/peer';
@@ -27,6 +29,7 @@ describe('what we write: valid, within the limit, and never a loop', function ()
   let count = 0;
 
   before(async () => {
+    await loadXmpp();
     await startServer();
     prosody = await Prosody.start({ iterations: 100 });
     bot = await prosody.register('bot', PASSWORD);
@@ -130,8 +133,10 @@ describe('what we write: valid, within the limit, and never a loop', function ()
     let session: Session;
 
     before(async () => {
-      session = new Session({ jid: parseJid(`${bot}/answers`), password: PASSWORD, host: '127.0.0.1', port: prosody.port, security: 'none', presence: {}, maxStanzaBytes: 64 * 1024 });
-      session.handleIq('get', 'urn:example:big', 'query', () => session.xml?.('query', { xmlns: 'urn:example:big' }, 'x'.repeat(100 * 1024)));
+      const made = coreSession({ jid: parseJid(`${bot}/answers`), password: PASSWORD, port: prosody.port, maxStanzaBytes: 64 * 1024 });
+      session = made.session;
+      const xml = xmppLib().xml;
+      made.responder.handle('get', 'urn:example:big', 'query', () => xml('query', { xmlns: 'urn:example:big' }, 'x'.repeat(100 * 1024)));
       session.start();
       await eventually(() => session.online, (on) => on, 10_000, 'the session online');
     });

@@ -10,7 +10,7 @@ import { eventually } from '../rig/peer';
 import { RosterWatch, type WatchedItem } from '../rig/roster-watch';
 import { SlixPresence } from '../rig/slix-presence';
 import { heldKey } from '../../nodes/lib/gate-context-keys';
-import type { XmppConnection } from '../../nodes/lib/connection';
+import { clientOf, type XmppConnection } from '../../nodes/lib/connection';
 
 type Msg = NodeMessage & { gate?: { reason: string; recipient: string; held?: boolean }; error?: { message: string; code?: string }; apiKey?: string };
 type Context = { get(key: string): unknown; set(key: string, value: unknown): void; keys(): string[] };
@@ -93,7 +93,7 @@ describe('presence-gate bounds', function () {
 
   /** The bot's roster as Prosody has it, asked over the gate's own connection (after everything it sent before). */
   async function serverRoster(): Promise<Array<Record<string, string>>> {
-    const answer = await connection().rawIq(undefined, 'get', { name: 'query', xmlns: 'jabber:iq:roster' }, 10_000);
+    const answer = await clientOf(connection()).iq.request(undefined, 'get', { name: 'query', xmlns: 'jabber:iq:roster' }, 10_000);
     return (answer.element?.children ?? []).map((item) => item.attrs);
   }
 
@@ -157,7 +157,7 @@ describe('presence-gate bounds', function () {
     // cancels its request, but never removes the contact.
     await watch.add('plain@localhost');
     await load([gate('gdiv', 'divert', [['present'], ['absent']], { askHours: '0.0005' })], ['present', 'absent']);
-    await eventually(() => connection().rosterItem('plain@localhost'), (item) => item !== null && item !== undefined, 10_000, 'the roster with plain@localhost');
+    await eventually(() => clientOf(connection()).contacts.rosterItem('plain@localhost'), (item) => item !== null && item !== undefined, 10_000, 'the roster with plain@localhost');
 
     feed('gdiv', { to: 'plain@localhost' });
     feed('gdiv', { to: 'nobody@localhost' });
@@ -245,7 +245,7 @@ describe('presence-gate bounds', function () {
     await arrived('held', feed('ghold', { to: dee }), 'held while not subscribed');
     await eventually(() => seen.present?.length, (n) => n === 1, 10_000, 'released once present');
     await peer.command('dnd');
-    await eventually(() => connection().presenceOf(dee), (p) => p.best?.show === 'dnd', 10_000, 'dee in dnd');
+    await eventually(() => clientOf(connection()).contacts.presenceOf(dee), (p) => p.best?.show === 'dnd', 10_000, 'dee in dnd');
 
     const secret = 'sk-live-0123456789';
     const msgid = feed('ghold', {
@@ -296,7 +296,7 @@ describe('presence-gate bounds', function () {
       return runs[1] as number;
     };
     /** Waits until the server has answered everything the gate's connection sent before (requests, in earlier versions). */
-    const settled = (): Promise<unknown> => connection().rawIq(undefined, 'get', { name: 'ping', xmlns: 'urn:xmpp:ping' }, 60_000);
+    const settled = (): Promise<unknown> => clientOf(connection()).iq.request(undefined, 'get', { name: 'ping', xmlns: 'urn:xmpp:ping' }, 60_000);
     await send(0, 300, 10); // warm-up, untimed
     await settled();
     const small = await timed(10, 300);

@@ -6,7 +6,7 @@ import { eventually } from '../rig/peer';
 import { Prosody } from '../rig/prosody';
 import { configNode, getNode, helper, lastStatus, nodes, startServer, stopServer, type FlowNode } from '../rig/red';
 import { SlixPresence } from '../rig/slix-presence';
-import type { XmppConnection } from '../../nodes/lib/connection';
+import { clientOf, type XmppConnection } from '../../nodes/lib/connection';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,7 +75,7 @@ describe('presence-gate', function () {
   /** Waits until the bot sees the contact's best resource with this show (or nobody online). */
   const botSees = (jid: string, show: string | 'offline'): Promise<unknown> =>
     eventually(
-      () => connection().presenceOf(jid),
+      () => clientOf(connection()).contacts.presenceOf(jid),
       (p) => (show === 'offline' ? !p.available : p.available && p.best?.show === show),
       10_000,
       `the bot to see ${jid} ${show}`,

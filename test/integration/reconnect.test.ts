@@ -1,7 +1,10 @@
 // Staying connected: backoff, restarts, resumption, dead lines, conflicts, clean close, outbox.
 import { strict as assert } from 'node:assert';
 import { XmppError } from '../../nodes/core/errors';
-import { Session, type SessionOptions, type SessionStatus } from '../../nodes/core/session/session';
+import type { XmppClient } from '../../nodes/core/client';
+import type { SessionStatus } from '../../nodes/core/session/session';
+import { loadXmpp } from '../../nodes/core/xmpp-lib';
+import { coreClient, type TestSessionOptions } from '../rig/core-client';
 import { Peer, eventually, waitFor } from '../rig/peer';
 import { Prosody, freePort } from '../rig/prosody';
 import { TcpProxy } from '../rig/tcp-proxy';
@@ -9,19 +12,15 @@ import type { XmlElement } from '../../nodes/core/xmpp-lib';
 import { EventEmitter } from 'node:events';
 
 interface Watched {
-  session: Session;
+  session: XmppClient;
   statuses: SessionStatus[];
   events: EventEmitter;
   until(match: (status: SessionStatus) => boolean, timeoutMs?: number, what?: string): Promise<SessionStatus>;
 }
 
-function watch(options: Partial<SessionOptions> & { port: number }): Watched {
-  const session = new Session({
+function watch(options: TestSessionOptions & { port: number }): Watched {
+  const session = coreClient({
     jid: { local: 'bot', domain: 'localhost', resource: 'rc' },
-    password: 'bot-pw',
-    host: '127.0.0.1',
-    security: 'none',
-    presence: {},
     backoff: { initialMs: 200, maxMs: 2000, stableMs: 30_000 },
     ...options,
   });
@@ -49,9 +48,10 @@ describe('staying connected', function () {
   let prosody: Prosody;
   let proxy: TcpProxy;
   let peer: Peer;
-  const open: Session[] = [];
+  const open: XmppClient[] = [];
 
   before(async () => {
+    await loadXmpp();
     prosody = await Prosody.start({ iterations: 100 });
     await prosody.register('bot', 'bot-pw');
     await prosody.register('peer', 'peer-pw');
@@ -75,7 +75,7 @@ describe('staying connected', function () {
     await prosody?.stop();
   });
 
-  function start(options: Partial<SessionOptions> & { port: number }): Watched {
+  function start(options: TestSessionOptions & { port: number }): Watched {
     const watched = watch(options);
     open.push(watched.session);
     watched.session.start();
@@ -119,7 +119,7 @@ describe('staying connected', function () {
       assert.equal(online.resumed, false, 'a restarted server cannot resume the session');
       peer = await Peer.connect({ port: prosody.port, jid: 'peer@localhost', password: 'peer-pw', resource: 'again' });
       const got = peer.nextMessage((m) => m.getChildText('body') === 'back');
-      await bot.session.sendMessage({ to: 'peer@localhost/again', type: 'chat', body: 'back' });
+      await bot.session.messages.send({ to: 'peer@localhost/again', type: 'chat', body: 'back' });
       await got;
     });
   }
@@ -129,18 +129,18 @@ describe('staying connected', function () {
     await bot.until(isOnline);
     // One round trip first: stream management is enabled by then.
     const warm = peer.nextMessage((m) => m.getChildText('body') === 'warm-up');
-    await bot.session.sendMessage({ to: 'peer@localhost/peer', type: 'chat', body: 'warm-up' });
+    await bot.session.messages.send({ to: 'peer@localhost/peer', type: 'chat', body: 'warm-up' });
     await warm;
     peer.received.length = 0;
     const firstJid = bot.session.jid;
     const mark = bot.statuses.length;
     const toPeer: Promise<void>[] = [];
-    for (let i = 0; i < 50; i += 1) toPeer.push(bot.session.sendMessage({ to: 'peer@localhost/peer', type: 'chat', body: `m${i}` }));
+    for (let i = 0; i < 50; i += 1) toPeer.push(bot.session.messages.send({ to: 'peer@localhost/peer', type: 'chat', body: `m${i}` }));
     proxy.cut();
-    for (let i = 50; i < 100; i += 1) toPeer.push(bot.session.sendMessage({ to: 'peer@localhost/peer', type: 'chat', body: `m${i}` }));
+    for (let i = 50; i < 100; i += 1) toPeer.push(bot.session.messages.send({ to: 'peer@localhost/peer', type: 'chat', body: `m${i}` }));
     // The peer writes to the bot while it is away: the server keeps these for the resumed session.
     const toBot: string[] = [];
-    bot.session.dispatcher.subscribe('message', (m) => toBot.push(m.getChildText('body') ?? ''));
+    bot.session.messages.onMessage((m) => toBot.push(m.body ?? ''));
     for (let i = 0; i < 20; i += 1) await peer.send(firstJid, `p${i}`);
     const back = await bot.until((s) => isOnline(s) && bot.statuses.indexOf(s) >= mark, 10_000, 'online again');
     assert.equal(back.resumed, true, 'resumed');
@@ -149,7 +149,7 @@ describe('staying connected', function () {
     await peer.nextMessage((m) => m.getChildText('body') === 'm99');
     await eventually(() => toBot.length, (n) => n >= 20, 5000, 'the peer\'s messages');
     // A last message each way proves nothing more is on its way.
-    await bot.session.sendMessage({ to: 'peer@localhost/peer', type: 'chat', body: 'end' });
+    await bot.session.messages.send({ to: 'peer@localhost/peer', type: 'chat', body: 'end' });
     await peer.nextMessage((m) => m.getChildText('body') === 'end');
     assert.deepEqual(bodies(peer.received).filter((b) => b !== 'end'), Array.from({ length: 100 }, (_, i) => `m${i}`));
     assert.deepEqual(toBot, Array.from({ length: 20 }, (_, i) => `p${i}`));
@@ -210,7 +210,7 @@ describe('staying connected', function () {
     proxy.setMode('refuse');
     proxy.cut();
     await bot.until(isRetrying);
-    const sent = Array.from({ length: 50 }, (_, i) => bot.session.sendMessage({ to: 'peer@localhost/peer', type: 'chat', body: `q${i}` }));
+    const sent = Array.from({ length: 50 }, (_, i) => bot.session.messages.send({ to: 'peer@localhost/peer', type: 'chat', body: `q${i}` }));
     assert.equal(bot.session.queued, 50);
     let settled = 0;
     for (const promise of sent) void promise.then(() => (settled += 1));
@@ -228,7 +228,7 @@ describe('staying connected', function () {
     proxy.cut();
     await bot.until(isRetrying);
     const outcomes = Array.from({ length: 4 }, (_, i) =>
-      bot.session.sendMessage({ to: 'peer@localhost/peer', type: 'chat', body: `x${i}` }).then(
+      bot.session.messages.send({ to: 'peer@localhost/peer', type: 'chat', body: `x${i}` }).then(
         () => 'sent',
         (error: unknown) => (error instanceof XmppError ? error.code : String(error)),
       ),
@@ -248,7 +248,7 @@ describe('staying connected', function () {
     proxy.setMode('refuse');
     proxy.cut();
     await bot.until(isRetrying);
-    await assert.rejects(bot.session.sendMessage({ to: 'peer@localhost/peer', type: 'chat', body: 'now or never' }, { queue: false }), (e: unknown) => e instanceof XmppError && e.code === 'not-connected');
+    await assert.rejects(bot.session.messages.send({ to: 'peer@localhost/peer', type: 'chat', body: 'now or never' }, { queue: false }), (e: unknown) => e instanceof XmppError && e.code === 'not-connected');
     const mark = bot.statuses.length;
     proxy.setMode('pass');
     await bot.until((s) => isOnline(s) && bot.statuses.indexOf(s) >= mark, 10_000, 'online again');

@@ -1,5 +1,6 @@
 // The bot describes itself correctly: disco#info and #items, entity capabilities that a client we
 // did not write can verify, software version, and exactly one answer to every IQ.
+import { clientOf, type XmppConnection } from '../../nodes/lib/connection';
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -102,7 +103,7 @@ describe('the bot describes itself', function () {
         await watcher.sendRaw(watcher.xml('presence', { to: 'bot@localhost', type: 'subscribe' }));
         return capsOf(await seen);
       })();
-      const config = getNode('cfg') as unknown as { addFeature(feature: string): () => void };
+      const config = clientOf(getNode('cfg') as unknown as XmppConnection).disco;
       const changed = watcher.nextPresence((p) => p.attrs.from === BOT && capsOf(p) !== undefined && capsOf(p) !== first);
       const remove = config.addFeature('urn:example:feature');
       const second = capsOf(await changed);

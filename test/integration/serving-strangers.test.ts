@@ -5,7 +5,8 @@
 // and a reply XML cannot carry or the server would refuse fails the msg instead of the stream.
 import { strict as assert } from 'node:assert';
 import type { NodeMessage } from 'node-red';
-import { buildCall, NS_RPC, readOutcome, type RpcOutcome } from '../../nodes/core/rpc/jabber-rpc';
+import { buildCall, readOutcome, type RpcOutcome } from '../../nodes/core/rpc/rpc-stanza';
+import { NS_RPC } from '../../nodes/core/namespaces';
 import type { XmlElement } from '../../nodes/core/xmpp-lib';
 import { eventually, Peer } from '../rig/peer';
 import { Prosody } from '../rig/prosody';

@@ -6,7 +6,9 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Security } from '../../nodes/core/session/server-address';
-import { Session, type SessionOptions, type SessionStatus } from '../../nodes/core/session/session';
+import type { Session, SessionOptions, SessionStatus } from '../../nodes/core/session/session';
+import { loadXmpp } from '../../nodes/core/xmpp-lib';
+import { coreSession } from '../rig/core-client';
 import type { TlsTrust } from '../../nodes/core/session/tls-trust';
 import { eventually } from '../rig/peer';
 import { Prosody } from '../rig/prosody';
@@ -61,6 +63,7 @@ describe('TLS trust, per connection, against a Prosody with a self-signed certif
   const runs: Session[] = [];
 
   before(async () => {
+    await loadXmpp();
     assert.equal(process.env.NODE_TLS_REJECT_UNAUTHORIZED, undefined, 'NODE_TLS_REJECT_UNAUTHORIZED is set before the tests');
     [prosody, plainProsody] = await Promise.all([Prosody.start({ tls: true, iterations: 100 }), Prosody.start({ iterations: 100 })]);
     pem = readFileSync(prosody.certFile, 'utf8');
@@ -79,14 +82,12 @@ describe('TLS trust, per connection, against a Prosody with a self-signed certif
 
   /** Starts a Session for user@localhost on 127.0.0.1; STARTTLS on the c2s port, direct TLS on the TLS port. */
   function open(user: string, resource: string, security: Security, trust?: TlsTrust, server = prosody, extra: Partial<SessionOptions> = {}): Run {
-    const session = new Session({
+    const { session } = coreSession({
       jid: { local: user, domain: DOMAIN, resource },
       password: PASSWORD,
-      host: '127.0.0.1',
       port: security === 'tls' ? server.tlsPort : server.port,
       security,
       ...(trust ? { trust } : {}),
-      presence: {},
       backoff: { initialMs: 100, maxMs: 1000, stableMs: 5000 },
       ...extra,
     });
@@ -240,7 +241,7 @@ describe('TLS trust, per connection, against a Prosody with a self-signed certif
       after(() => new Promise<void>((resolveClose) => fake.close(() => resolveClose())));
 
       function openFake(security: Security): Run {
-        const session = new Session({ jid: { local: 'plain', domain: DOMAIN, resource: 'r' }, password: PASSWORD, host: '127.0.0.1', port, security, presence: {} });
+        const { session } = coreSession({ jid: { local: 'plain', domain: DOMAIN, resource: 'r' }, password: PASSWORD, port, security });
         const run: Run = { session, seen: [] };
         session.onStatus((status) => run.seen.push(status));
         runs.push(session);

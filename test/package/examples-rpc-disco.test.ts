@@ -3,7 +3,8 @@
 // through the flows' own HTTP endpoints. The bot's account has a fixed resource so its full JID
 // is known: the RPC gateway calls the bot's own served methods through the XMPP server.
 import assert from 'node:assert/strict';
-import { buildCall, NS_RPC } from '../../nodes/core/rpc/jabber-rpc';
+import { buildCall } from '../../nodes/core/rpc/rpc-stanza';
+import { NS_RPC } from '../../nodes/core/namespaces';
 import type { XmlElement } from '../../nodes/core/xmpp-lib';
 import { deployExample, getJson, knownTypes, loadExample, withNode, type Deployed } from '../rig/examples';
 import { NodeRedProcess, type EchoBotAccount, type FlowNode } from '../rig/node-red-process';

@@ -3,7 +3,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { freePort } from './prosody';
@@ -69,7 +69,10 @@ export function packOnce(): Promise<string> {
   packed ??= (async () => {
     const destination = mkdtempSync(join(tmpdir(), 'xmpp-flows-pack-'));
     process.once('exit', () => rmSync(destination, { recursive: true, force: true }));
-    const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', destination], {
+    // The npm that came with this Node: under `npm test` the first npm on the PATH is Node-RED's
+    // own (10.9), whose pack runs `prepare` (a whole build) despite --ignore-scripts.
+    const npm = join(dirname(process.execPath), 'npm');
+    const { stdout } = await run(existsSync(npm) ? npm : 'npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', destination], {
       cwd: REPO_ROOT,
       maxBuffer: 16 * 1024 * 1024,
     });

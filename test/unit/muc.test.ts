@@ -1,54 +1,31 @@
 // Rooms (XEP-0045) against a fake session: what we send, and how the room's answers move the join.
 import { strict as assert } from 'node:assert';
-import { EventEmitter } from 'node:events';
-import { Dispatcher } from '../../nodes/core/session/dispatcher';
-import { Room, RoomError, Rooms, type RoomHost, type RoomMessage } from '../../nodes/core/rooms/muc';
-import { loadXmpp, type XmlElement, type XmlFactory, type XmppLib } from '../../nodes/core/xmpp-lib';
+import { Listeners } from '../../nodes/core/listeners';
+import { readMessage, type IncomingMessage } from '../../nodes/core/messages/message-stanza';
+import { Room, RoomError, type RoomHost, type RoomMessage } from '../../nodes/core/rooms/room';
+import { Rooms } from '../../nodes/core/rooms/rooms';
+import { FakePort } from './fake-port';
+import { loadXmpp, xmppLib, type XmlElement } from '../../nodes/core/xmpp-lib';
 
 const ROOM = 'team@conference.example.org';
 const MUC_USER = 'http://jabber.org/protocol/muc#user';
 
-class FakeHost implements RoomHost {
-  online = true;
-  readonly sent: XmlElement[] = [];
-  readonly requests: XmlElement[] = [];
-  readonly dispatcher = new Dispatcher((error) => {
-    throw error;
-  });
-  private readonly events = new EventEmitter();
+class FakeHost extends FakePort implements RoomHost {
+  private readonly roomPresence = new Listeners<[XmlElement]>();
+  private readonly roomMessages = new Listeners<[IncomingMessage]>();
 
-  constructor(
-    readonly xml: XmlFactory,
-    private readonly lib: XmppLib,
-  ) {}
-
-  send(stanza: XmlElement): Promise<void> {
-    this.sent.push(stanza);
-    return Promise.resolve();
+  /** Presence and messages as a room hears them (Rooms routes the port's own to the rooms it made). */
+  onPresence(handler: (stanza: XmlElement) => void): () => void {
+    return this.roomPresence.add(handler);
   }
-  request(iq: XmlElement): Promise<XmlElement> {
-    this.requests.push(iq);
-    return Promise.resolve(iq);
+  onMessage(handler: (message: IncomingMessage) => void): () => void {
+    return this.roomMessages.add(handler);
   }
-  onLogin(listener: (resumed: boolean) => void): () => void {
-    this.events.on('login', listener);
-    return () => this.events.off('login', listener);
-  }
-  onStatus(listener: (status: { state: string }) => void): () => void {
-    this.events.on('status', listener);
-    return () => this.events.off('status', listener);
-  }
-  drop(): void {
-    this.online = false;
-    this.events.emit('status', { state: 'retrying' });
-  }
-  login(resumed: boolean): void {
-    this.online = true;
-    this.events.emit('status', { state: 'online' });
-    this.events.emit('login', resumed);
-  }
-  deliver(text: string): void {
-    this.dispatcher.dispatch(this.lib.parse(text));
+  override deliver(text: string): void {
+    const stanza = xmppLib().parse(text);
+    if (stanza.name === 'presence') this.roomPresence.emit(stanza);
+    if (stanza.name === 'message') this.roomMessages.emit(readMessage(stanza));
+    super.deliver(text);
   }
   /** The room's answer to a join: our own presence (110), plus more status codes. */
   admit(nick: string, ...codes: string[]): void {
@@ -64,13 +41,12 @@ class FakeHost implements RoomHost {
 }
 
 describe('group-chat rooms (core)', () => {
-  let lib: XmppLib;
   let host: FakeHost;
   before(async () => {
-    lib = await loadXmpp();
+    await loadXmpp();
   });
   beforeEach(() => {
-    host = new FakeHost(lib.xml, lib);
+    host = new FakeHost();
   });
 
   it('enters with presence to room/nick carrying the MUC element, no history and the password; joined on our own presence (110)', async () => {
@@ -169,7 +145,7 @@ describe('group-chat rooms (core)', () => {
   });
 
   it('several users of one room share one join; the last to go leaves it', async () => {
-    const rooms = new Rooms(host);
+    const rooms = new Rooms(host, host);
     const a = rooms.join({ room: ROOM, nick: 'bot' });
     const b = rooms.join({ room: 'Team@Conference.example.org', nick: 'other' });
     assert.equal(a.room, b.room);

@@ -27,23 +27,24 @@ describe('own status over the connection status', () => {
     const { node, shown } = fakeNode();
     let dropped = 0;
     const status = new OwnStatus(node, () => (dropped ? { fill: 'yellow', text: `${dropped} dropped` } : undefined), 60_000);
-    status.user.status(GREEN);
+    status.sink(GREEN);
     assert.deepEqual(shown.at(-1), GREEN);
     dropped = 3;
     status.changed();
     assert.deepEqual(shown.at(-1), { fill: 'yellow', text: '3 dropped' });
-    status.user.status(RETRYING);
+    status.sink(RETRYING);
     assert.deepEqual(shown.at(-1), RETRYING);
-    status.user.status(GREEN);
+    status.sink(GREEN);
     assert.deepEqual(shown.at(-1), { fill: 'yellow', text: '3 dropped' });
     status.close();
   });
 
-  it('the stand-in registered with the connection is the node in every other respect', () => {
-    const { node } = fakeNode();
+  it('the sink registered with the connection is not the node\'s own status: what it gets becomes the base', () => {
+    const { node, shown } = fakeNode();
     const status = new OwnStatus(node, () => undefined);
-    assert.equal(status.user.id, 'n1');
-    assert.notEqual(status.user.status, node.status);
+    assert.notEqual(status.sink, node.status);
+    status.sink(RETRYING);
+    assert.deepEqual(shown.at(-1), RETRYING);
     status.close();
   });
 

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { readPresence, buildPresenceStanza } from '../../nodes/core/presence/presence-stanza';
+import { readPresence, buildPresence } from '../../nodes/core/presence/presence-stanza';
 import { PresenceTracker, bestResource } from '../../nodes/core/contacts/presence-tracker';
 import { Roster } from '../../nodes/core/contacts/roster';
 import { loadXmpp, type XmppLib } from '../../nodes/core/xmpp-lib';
@@ -51,8 +51,8 @@ describe('presence', () => {
   });
 
   it('builds presence stanzas, dropping characters XML forbids', () => {
-    assert.equal(buildPresenceStanza(lib.xml, { show: 'xa', status: 'up 192.0.2.7\u0001', priority: -3 }).toString(), '<presence><show>xa</show><status>up 192.0.2.7</status><priority>-3</priority></presence>');
-    assert.equal(buildPresenceStanza(lib.xml, { to: 'a@x', type: 'subscribed' }).toString(), '<presence to="a@x" type="subscribed"/>');
+    assert.equal(buildPresence(lib.xml, { show: 'xa', status: 'up 192.0.2.7\u0001', priority: -3 }).toString(), '<presence><show>xa</show><status>up 192.0.2.7</status><priority>-3</priority></presence>');
+    assert.equal(buildPresence(lib.xml, { to: 'a@x', type: 'subscribed' }).toString(), '<presence to="a@x" type="subscribed"/>');
   });
 
   it('turns a presence into the msg of xmpp-in\'s presence output', () => {

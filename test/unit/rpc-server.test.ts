@@ -1,13 +1,15 @@
-// The serving side of Jabber-RPC against a stand-in session: who is let in (and what a stranger
+// The serving side of Jabber-RPC against a fake port: who is let in (and what a stranger
 // can learn), exact method names, the bounds on waiting calls, and results that cannot be sent.
 import { strict as assert } from 'node:assert';
 import type { CallerAccess } from '../../nodes/core/caller-access';
 import type { XmppError } from '../../nodes/core/errors';
-import { buildCall, NS_RPC, RpcServer, type RpcRespond } from '../../nodes/core/rpc/jabber-rpc';
+import { NS_RPC } from '../../nodes/core/namespaces';
+import { RpcServer, type RpcRespond } from '../../nodes/core/rpc/rpc-server';
+import { buildCall } from '../../nodes/core/rpc/rpc-stanza';
 import type { BurstLine } from '../../nodes/core/burst-log';
 import type { Refusal } from '../../nodes/core/pending-limit';
-import type { Session } from '../../nodes/core/session/session';
 import { loadXmpp, type XmlElement, type XmppLib } from '../../nodes/core/xmpp-lib';
+import { FakePort } from './fake-port';
 
 const ANYONE: CallerAccess = { mode: 'anyone', callers: [] };
 
@@ -17,16 +19,26 @@ describe('the RPC server', () => {
     lib = await loadXmpp();
   });
 
-  /** A server attached to a stand-in session; `ask` returns what it answers to one IQ. */
+  /** The fake port each server was made on. */
+  const ports = new WeakMap<RpcServer, FakePort>();
+
+  /** A server on a fake port of its own. */
+  function newServer(): RpcServer {
+    const port = new FakePort();
+    const server = new RpcServer(port);
+    ports.set(server, port);
+    return server;
+  }
+
+  /** `ask` returns what the server answers to one RPC query from `from`. */
   function attached(server: RpcServer, maxStanzaBytes = 256 * 1024): (from: string, query: XmlElement) => Promise<string> {
-    let handler: ((stanza: XmlElement, child: XmlElement) => unknown) | undefined;
-    const session = { xml: lib.xml, maxStanzaBytes, handleIq: (_t: string, _ns: string, _n: string, h: typeof handler) => ((handler = h), () => undefined) };
-    server.attach(session as unknown as Session);
+    const port = ports.get(server) as FakePort;
+    port.maxStanzaBytes = maxStanzaBytes;
     let id = 0;
     return async (from, query) => {
       id += 1;
       const stanza = lib.xml('iq', { type: 'set', from, to: 'bot@example.org/rpc', id: `x${id}` }, query);
-      const reply = (await handler!(stanza, query)) as XmlElement;
+      const reply = (await port.query(stanza.toString())) as XmlElement;
       return reply.toString();
     };
   }
@@ -40,7 +52,7 @@ describe('the RPC server', () => {
   };
 
   it('answers allowed callers, refuses others with forbidden, and unknown methods with a fault', async () => {
-    const server = new RpcServer();
+    const server = newServer();
     server.serve(['echo'], { mode: 'listed', callers: ['example.org'] }, echo);
     assert.match(await answer(server, 'a@example.org/r', 'echo', ['hi']), /<string>hi<\/string>/);
     assert.match(await answer(server, 'eve@evil.example/r', 'echo', ['hi']), /<error type="auth"><forbidden/);
@@ -48,7 +60,7 @@ describe('the RPC server', () => {
   });
 
   it("answers with the serving node's codec: with nil off, a null result is a fault, not a <nil/>", async () => {
-    const server = new RpcServer();
+    const server = newServer();
     server.serve(['nothing'], ANYONE, (_call, _from, respond) => respond({ result: null }), { codec: { nil: false } });
     const reply = await answer(server, 'a@example.org/r', 'nothing', []);
     assert.doesNotMatch(reply, /<nil\/>/);
@@ -56,7 +68,7 @@ describe('the RPC server', () => {
   });
 
   it('tells a stranger nothing: forbidden for a listed method, an unlisted one and an unreadable call alike', async () => {
-    const server = new RpcServer();
+    const server = newServer();
     server.serve(['echo'], { mode: 'listed', callers: ['alice@example.org'] }, echo);
     const ask = attached(server);
     const stranger = 'eve@evil.example/r';
@@ -68,17 +80,17 @@ describe('the RPC server', () => {
   });
 
   it('lets nobody in with an empty list, and anyone only when chosen', async () => {
-    const closed = new RpcServer();
+    const closed = newServer();
     closed.serve(['echo'], { mode: 'listed', callers: [] }, echo);
     assert.match(await answer(closed, 'alice@example.org/r', 'echo', ['hi']), /<forbidden/);
-    const open = new RpcServer();
+    const open = newServer();
     open.serve(['echo'], ANYONE, echo);
     assert.match(await answer(open, 'alice@example.org/r', 'echo', ['hi']), /<string>hi<\/string>/);
   });
 
   it('matches method names exactly: " echo ", "echo\\n" and "echo\\u00a0" are not echo', async () => {
     let ran = 0;
-    const server = new RpcServer();
+    const server = newServer();
     server.serve(['echo'], ANYONE, (call, from, respond) => {
       ran += 1;
       echo(call, from, respond);
@@ -93,7 +105,7 @@ describe('the RPC server', () => {
   it('bounds the calls waiting for an answer per caller and in total: beyond, resource-constraint at once', async () => {
     const refusals: BurstLine<Refusal>[] = [];
     const held: RpcRespond[] = [];
-    const server = new RpcServer();
+    const server = newServer();
     server.serve(['wait'], ANYONE, (_call, _from, respond) => held.push(respond), { limits: { perCaller: 2, total: 3 }, onRefused: (line) => refusals.push(line) });
     const ask = attached(server);
     const call = (): XmlElement => buildCall(lib.xml, { method: 'wait', params: [] });
@@ -122,7 +134,7 @@ describe('the RPC server', () => {
     ];
     for (const { outcome, where } of cases) {
       let error: XmppError | undefined;
-      const server = new RpcServer();
+      const server = newServer();
       server.serve(['m'], ANYONE, (_call, _from, respond) => {
         error = respond(outcome);
       });
@@ -136,7 +148,7 @@ describe('the RPC server', () => {
 
   it('refuses a result over the size limit: the flow gets too-large, the caller a small fault', async () => {
     let error: XmppError | undefined;
-    const server = new RpcServer();
+    const server = newServer();
     server.serve(['big'], ANYONE, (_call, _from, respond) => {
       error = respond({ result: 'x'.repeat(20_000) });
     });
@@ -148,7 +160,7 @@ describe('the RPC server', () => {
 
   it('answers once: a second respond does nothing', async () => {
     let second: XmppError | undefined | 'unset' = 'unset';
-    const server = new RpcServer();
+    const server = newServer();
     server.serve(['twice'], ANYONE, (_call, _from, respond) => {
       respond({ result: 'first' });
       second = respond({ result: 'bell\u0007' });
@@ -158,7 +170,7 @@ describe('the RPC server', () => {
   });
 
   it('answers fault -32603 when the handler throws, and never repeats a long method name', async () => {
-    const server = new RpcServer();
+    const server = newServer();
     server.serve(['boom'], ANYONE, () => {
       throw new Error('secret detail');
     });

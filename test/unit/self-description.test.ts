@@ -2,63 +2,44 @@ import { strict as assert } from 'node:assert';
 import type { XmppError } from '../../nodes/core/errors';
 import type { BurstLine } from '../../nodes/core/burst-log';
 import type { Refusal } from '../../nodes/core/pending-limit';
-import { SelfDescription, type DiscoRespond } from '../../nodes/core/disco/self-description';
-import type { Session } from '../../nodes/core/session/session';
-import { loadXmpp, type XmlElement, type XmppLib } from '../../nodes/core/xmpp-lib';
+import { SelfDescription, type DiscoRespond, type SoftwareVersion } from '../../nodes/core/disco/self-description';
+import { loadXmpp, type XmlElement } from '../../nodes/core/xmpp-lib';
+import { FakePort } from './fake-port';
 
 describe('what the bot says about itself', () => {
-  let lib: XmppLib;
   before(async () => {
-    lib = await loadXmpp();
+    await loadXmpp();
   });
 
-  /** Attaches to a stand-in session and returns the answer to a software-version query. */
-  async function versionAnswer(description: SelfDescription): Promise<string> {
-    const handlers = new Map<string, (stanza: XmlElement, child: XmlElement) => unknown>();
-    const session = {
-      xml: lib.xml,
-      handleIq: (type: string, ns: string, name: string, handler: (stanza: XmlElement, child: XmlElement) => unknown) => (handlers.set(`${type} ${ns} ${name}`, handler), () => undefined),
-      decoratePresence: () => () => undefined,
-      refreshPresence: () => undefined,
+  const BOT = { category: 'client', type: 'bot' };
+
+  /** Our self-description on a fake port: `ask` returns the answer to a disco query for a node, `version` to a software-version query. */
+  function describing(identity: { category: string; type: string }, version: SoftwareVersion, maxStanzaBytes = 256 * 1024) {
+    const port = new FakePort();
+    port.maxStanzaBytes = maxStanzaBytes;
+    const description = new SelfDescription(port, { decorate: () => () => undefined, refresh: () => undefined }, { identity, items: [], version });
+    const text = (answer: unknown): string => (answer as XmlElement).toString();
+    return {
+      description,
+      ask: async (from: string, kind: 'info' | 'items', node: string): Promise<string> =>
+        text(await port.query(`<iq type="get" from="${from}" to="bot@example.org/home" id="d1"><query xmlns="http://jabber.org/protocol/disco#${kind}" node="${node}"/></iq>`)),
+      version: async (): Promise<string> => text(await port.query(`<iq type="get" id="v1"><query xmlns="jabber:iq:version"/></iq>`)),
     };
-    description.attach(session as unknown as Session);
-    const query = lib.xml('query', { xmlns: 'jabber:iq:version' });
-    const answer = (await handlers.get('get jabber:iq:version query')?.(lib.xml('iq', { type: 'get' }, query), query)) as XmlElement;
-    return answer.toString();
   }
 
   it('names the package and its version, and the operating system only when the user opted in', async () => {
-    const identity = { category: 'client', type: 'bot' };
-    const hidden = await versionAnswer(new SelfDescription(identity, [], { name: 'pkg', version: '1.2.3' }));
+    const identity = BOT;
+    const hidden = await describing(identity, { name: 'pkg', version: '1.2.3' }).version();
     assert.equal(hidden, '<query xmlns="jabber:iq:version"><name>pkg</name><version>1.2.3</version></query>');
-    const shown = await versionAnswer(new SelfDescription(identity, [], { name: 'pkg', version: '1.2.3', os: 'Linux 6.1' }));
+    const shown = await describing(identity, { name: 'pkg', version: '1.2.3', os: 'Linux 6.1' }).version();
     assert.match(shown, /<os>Linux 6\.1<\/os>/);
   });
-
-  /** Attaches to a stand-in session; `ask` returns the answer to a disco query for a node. */
-  function attached(description: SelfDescription, maxStanzaBytes = 256 * 1024): (from: string, kind: 'info' | 'items', node: string) => Promise<string> {
-    const handlers = new Map<string, (stanza: XmlElement, child: XmlElement) => unknown>();
-    const session = {
-      xml: lib.xml,
-      maxStanzaBytes,
-      handleIq: (type: string, ns: string, name: string, handler: (stanza: XmlElement, child: XmlElement) => unknown) => (handlers.set(`${type} ${ns} ${name}`, handler), () => undefined),
-      decoratePresence: () => () => undefined,
-      refreshPresence: () => undefined,
-    };
-    description.attach(session as unknown as Session);
-    return async (from, kind, node) => {
-      const ns = `http://jabber.org/protocol/disco#${kind}`;
-      const query = lib.xml('query', { xmlns: ns, node });
-      const answer = (await handlers.get(`get ${ns} query`)?.(lib.xml('iq', { type: 'get', from, to: 'bot@example.org/home', id: 'd1' }, query), query)) as XmlElement;
-      return answer.toString();
-    };
-  }
 
   const SENSORS = { identities: [{ category: 'automation', type: 'sensor-hub' }], features: ['urn:example:sensors'], forms: [] };
   const NOT_FOUND = '<error type="cancel"><item-not-found xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error>';
 
   it("answers a flow's node only to those let in; anyone else gets what a missing node gets", async () => {
-    const description = new SelfDescription({ category: 'client', type: 'bot' }, [], { name: 'pkg', version: '1' });
+    const { description, ask } = describing(BOT, { name: 'pkg', version: '1' });
     let asked = 0;
     description.answerNode(
       'sensors',
@@ -69,7 +50,6 @@ describe('what the bot says about itself', () => {
       { access: { mode: 'listed', callers: ['example.org'] } },
     );
     description.answerNode('closed', (_kind, _from, respond) => respond(SENSORS), { access: { mode: 'listed', callers: [] } });
-    const ask = attached(description);
     assert.match(await ask('alice@example.org/x', 'info', 'sensors'), /sensor-hub/);
     const strangerOnNode = await ask('eve@evil.example/x', 'info', 'sensors');
     const strangerNowhere = await ask('eve@evil.example/x', 'info', 'no-such-node');
@@ -79,7 +59,7 @@ describe('what the bot says about itself', () => {
   });
 
   it('bounds the queries waiting for the flow: beyond, resource-constraint at once', async () => {
-    const description = new SelfDescription({ category: 'client', type: 'bot' }, [], { name: 'pkg', version: '1' });
+    const { description, ask } = describing(BOT, { name: 'pkg', version: '1' });
     const held: DiscoRespond[] = [];
     const refusals: BurstLine<Refusal>[] = [];
     description.answerNode('slow', (_kind, _from, respond) => held.push(respond), {
@@ -87,7 +67,6 @@ describe('what the bot says about itself', () => {
       limits: { perCaller: 1, total: 2 },
       onRefused: (line) => refusals.push(line),
     });
-    const ask = attached(description);
     const first = ask('a@x/1', 'info', 'slow');
     const busy = '<error type="wait"><resource-constraint xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error>';
     for (let i = 0; i < 20; i++) assert.equal(await ask('a@x/2', 'items', 'slow'), busy);
@@ -101,7 +80,7 @@ describe('what the bot says about itself', () => {
   });
 
   it('answers item-not-found for an answer over the size limit, and says so to the flow', async () => {
-    const description = new SelfDescription({ category: 'client', type: 'bot' }, [], { name: 'pkg', version: '1' });
+    const { description, ask } = describing(BOT, { name: 'pkg', version: '1' }, 8 * 1024);
     let error: XmppError | undefined;
     description.answerNode(
       'many',
@@ -110,7 +89,7 @@ describe('what the bot says about itself', () => {
       },
       { access: { mode: 'anyone', callers: [] } },
     );
-    const answer = await attached(description, 8 * 1024)('a@x/1', 'items', 'many');
+    const answer = await ask('a@x/1', 'items', 'many');
     assert.equal(answer, NOT_FOUND);
     assert.equal(error?.code, 'too-large');
   });

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { XmppError } from '../../nodes/core/errors';
-import { buildCall, buildOutcome, readCall, readOutcome } from '../../nodes/core/rpc/jabber-rpc';
+import { buildCall, buildOutcome, readCall, readOutcome } from '../../nodes/core/rpc/rpc-stanza';
 import { decodeValue, encodeParams, encodeValue, formatDateTime, parseDateTime, type RpcValue } from '../../nodes/core/rpc/xmlrpc';
 import { loadXmpp, type XmppLib } from '../../nodes/core/xmpp-lib';
 

@@ -2,7 +2,7 @@
 // and priority, as presence stanzas report them.
 import { bareOf } from '../jid';
 import type { IncomingPresence } from '../presence/presence-stanza';
-import type { Show } from '../presence/own-presence';
+import type { Show } from '../presence/presence-stanza';
 
 export type Availability = Show | 'available';
 

@@ -2,8 +2,6 @@
 import { createHash } from 'node:crypto';
 import type { DiscoInfo } from './disco-stanza';
 
-export const NS_CAPS = 'http://jabber.org/protocol/caps';
-
 // XEP-0115 5.1: sorted by octets (i;octet collation), not by locale.
 function byOctets(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));

@@ -1,9 +1,10 @@
 // Asking others: disco#info, disco#items (XEP-0030), software version (XEP-0092), and a walk of
-// an entity's items tree.
-import { NS_DISCO_INFO, NS_DISCO_ITEMS, readInfo, readItems, type DiscoInfo, type DiscoItem } from './disco-stanza';
-import { NS_VERSION, type SoftwareVersion } from './self-description';
-import type { Session } from '../session/session';
+// an entity's items tree. Only an answer from the entity asked counts (iq-caller.ts).
 import { XmppError } from '../errors';
+import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_VERSION } from '../namespaces';
+import type { ClientPort } from '../port';
+import { readInfo, readItems, type DiscoInfo, type DiscoItem } from './disco-stanza';
+import type { SoftwareVersion } from './self-description';
 
 export interface WalkedItem extends DiscoItem {
   info?: DiscoInfo | undefined;
@@ -12,54 +13,57 @@ export interface WalkedItem extends DiscoItem {
   items?: WalkedItem[] | undefined;
 }
 
-function lib(session: Session): NonNullable<Session['xml']> {
-  const xml = session.xml;
-  if (!xml) throw new XmppError('not-connected');
-  return xml;
-}
+export type DiscoClientPort = Pick<ClientPort, 'xml' | 'request'>;
 
-export async function queryInfo(session: Session, jid: string, node: string | undefined, timeoutMs: number): Promise<DiscoInfo> {
-  const xml = lib(session);
-  const answer = await session.request(xml('iq', { type: 'get', to: jid }, xml('query', { xmlns: NS_DISCO_INFO, node })), timeoutMs);
-  return readInfo(answer.getChild('query', NS_DISCO_INFO));
-}
+export class DiscoClient {
+  constructor(private readonly port: DiscoClientPort) {}
 
-export async function queryItems(session: Session, jid: string, node: string | undefined, timeoutMs: number): Promise<DiscoItem[]> {
-  const xml = lib(session);
-  const answer = await session.request(xml('iq', { type: 'get', to: jid }, xml('query', { xmlns: NS_DISCO_ITEMS, node })), timeoutMs);
-  return readItems(answer.getChild('query', NS_DISCO_ITEMS));
-}
+  async info(jid: string, node: string | undefined, timeoutMs: number): Promise<DiscoInfo> {
+    return readInfo((await this.query(jid, NS_DISCO_INFO, node, timeoutMs)).getChild('query', NS_DISCO_INFO));
+  }
 
-export async function queryVersion(session: Session, jid: string, timeoutMs: number): Promise<SoftwareVersion> {
-  const xml = lib(session);
-  const answer = await session.request(xml('iq', { type: 'get', to: jid }, xml('query', { xmlns: NS_VERSION })), timeoutMs);
-  const query = answer.getChild('query', NS_VERSION);
-  return { name: query?.getChildText('name') ?? '', version: query?.getChildText('version') ?? '', os: query?.getChildText('os') ?? undefined };
-}
+  async items(jid: string, node: string | undefined, timeoutMs: number): Promise<DiscoItem[]> {
+    return readItems((await this.query(jid, NS_DISCO_ITEMS, node, timeoutMs)).getChild('query', NS_DISCO_ITEMS));
+  }
 
-/**
- * The items of jid/node, each with its info, down to `depth` levels (1: the items and their
- * info). An item whose info or items cannot be had keeps the error's condition; the walk goes on.
- */
-export async function walkItems(session: Session, jid: string, node: string | undefined, depth: number, timeoutMs: number): Promise<WalkedItem[]> {
-  const items = await queryItems(session, jid, node, timeoutMs);
-  return Promise.all(
-    items.map(async (item): Promise<WalkedItem> => {
-      const walked: WalkedItem = { ...item };
-      try {
-        walked.info = await queryInfo(session, item.jid, item.node, timeoutMs);
-      } catch (error) {
-        walked.error = error instanceof XmppError ? (error.condition ?? error.code) : 'error';
-      }
-      if (depth > 1) {
+  async version(jid: string, timeoutMs: number): Promise<SoftwareVersion> {
+    const query = (await this.query(jid, NS_VERSION, undefined, timeoutMs)).getChild('query', NS_VERSION);
+    return { name: query?.getChildText('name') ?? '', version: query?.getChildText('version') ?? '', os: query?.getChildText('os') ?? undefined };
+  }
+
+  /**
+   * The items of jid/node, each with its info, down to `depth` levels (1: the items and their
+   * info). An item whose info or items cannot be had keeps the error's condition; the walk goes on.
+   */
+  async walk(jid: string, node: string | undefined, depth: number, timeoutMs: number): Promise<WalkedItem[]> {
+    const items = await this.items(jid, node, timeoutMs);
+    return Promise.all(
+      items.map(async (item): Promise<WalkedItem> => {
+        const walked: WalkedItem = { ...item };
         try {
-          walked.items = await walkItems(session, item.jid, item.node, depth - 1, timeoutMs);
+          walked.info = await this.info(item.jid, item.node, timeoutMs);
         } catch (error) {
-          walked.items = [];
-          walked.error ??= error instanceof XmppError ? (error.condition ?? error.code) : 'error';
+          walked.error = conditionOrCode(error);
         }
-      }
-      return walked;
-    }),
-  );
+        if (depth > 1) {
+          try {
+            walked.items = await this.walk(item.jid, item.node, depth - 1, timeoutMs);
+          } catch (error) {
+            walked.items = [];
+            walked.error ??= conditionOrCode(error);
+          }
+        }
+        return walked;
+      }),
+    );
+  }
+
+  private query(jid: string, xmlns: string, node: string | undefined, timeoutMs: number): Promise<ReturnType<ClientPort['xml']>> {
+    const xml = this.port.xml;
+    return this.port.request(xml('iq', { type: 'get', to: jid }, xml('query', { xmlns, node })), timeoutMs);
+  }
+}
+
+function conditionOrCode(error: unknown): string {
+  return error instanceof XmppError ? (error.condition ?? error.code) : 'error';
 }

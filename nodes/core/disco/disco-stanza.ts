@@ -1,9 +1,6 @@
 // XEP-0030 service discovery and XEP-0128 extended info: queries and answers ↔ plain objects.
+import { NS_DATA, NS_DISCO_INFO, NS_DISCO_ITEMS } from '../namespaces';
 import type { XmlElement, XmlFactory } from '../xmpp-lib';
-
-export const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
-export const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
-export const NS_DATA = 'jabber:x:data';
 
 export interface Identity {
   category: string;

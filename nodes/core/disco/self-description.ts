@@ -1,16 +1,15 @@
 // What the bot says about itself: disco#info and disco#items (XEP-0030), entity capabilities in
 // its presence (XEP-0115), its software version (XEP-0092), and nodes answered by the flow.
-import { NS_CAPS, capsVer } from './caps';
 import { callerAllowed, type CallerAccess } from '../caller-access';
-import { NS_DISCO_INFO, NS_DISCO_ITEMS, buildInfo, buildItems, type DiscoInfo, type DiscoItem, type Identity } from './disco-stanza';
 import type { XmppError } from '../errors';
-import { errorReply, replyTooLarge } from '../iq/iq-reply';
+import { answerTooLarge, type IncomingIq, type IqAnswer } from '../iq/iq-responder';
+import { NS_CAPS, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_VERSION } from '../namespaces';
 import { DEFAULT_PENDING_LIMITS, PendingLimit, type PendingLimits, type RefusalReport } from '../pending-limit';
-import type { IqAnswer, Session } from '../session/session';
-import type { XmlElement } from '../xmpp-lib';
-
-export const NS_VERSION = 'jabber:iq:version';
-export const NS_PING = 'urn:xmpp:ping';
+import type { ClientPort } from '../port';
+import type { Presence } from '../presence/own-presence';
+import { errorElement } from '../stanza-error';
+import { capsVer } from './caps';
+import { buildInfo, buildItems, type DiscoInfo, type DiscoItem, type Identity } from './disco-stanza';
 
 /** Where our capabilities are described (the 'node' of XEP-0115). */
 export const CAPS_NODE = 'https://flows.nodered.org/node/node-red-contrib-xmpp-flows';
@@ -37,9 +36,9 @@ export interface NodeAnswering {
   /** Who may ask; anyone else gets item-not-found, as for a node that does not exist. */
   access: CallerAccess;
   /** Queries waiting for the flow at once, per asker and in total. */
-  limits?: PendingLimits;
+  limits?: PendingLimits | undefined;
   /** Hears of refusals by the limits: the first of a burst, then counts. */
-  onRefused?: RefusalReport;
+  onRefused?: RefusalReport | undefined;
 }
 
 interface AnsweredNode {
@@ -48,44 +47,36 @@ interface AnsweredNode {
   limit: PendingLimit;
 }
 
-/**
- * Outlives sessions: nodes add features and node answerers whenever they start, and each new
- * session of the connection is attached to answer with all of them.
- */
+export interface SelfDescriptionSettings {
+  identity: Identity;
+  items: DiscoItem[];
+  version: SoftwareVersion;
+}
+
+export type SelfDescriptionPort = Pick<ClientPort, 'xml' | 'maxStanzaBytes' | 'handleIq'>;
+
 export class SelfDescription {
   private readonly features = new Map<string, number>();
   private readonly extraIdentities = new Map<string, { identity: Identity; count: number }>();
   private readonly answerers = new Map<string, AnsweredNode>();
-  private session: Session | undefined;
-  private ver = '';
+  private ver: string;
 
   constructor(
-    private readonly identity: Identity,
-    private readonly items: DiscoItem[],
-    private readonly version: SoftwareVersion,
+    private readonly port: SelfDescriptionPort,
+    private readonly presence: Pick<Presence, 'decorate' | 'refresh'>,
+    private readonly settings: SelfDescriptionSettings,
   ) {
     for (const feature of [NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_VERSION, NS_CAPS]) this.features.set(feature, 1);
     this.ver = capsVer(this.info());
-  }
-
-  /** Answers for us on this session (and puts our capabilities in its presence); returns the detacher. */
-  attach(session: Session): () => void {
-    this.session = session;
-    const undo = [
-      session.handleIq('get', NS_DISCO_INFO, 'query', (stanza, query) => this.answerInfo(stanza, query)),
-      session.handleIq('get', NS_DISCO_ITEMS, 'query', (stanza, query) => this.answerItems(stanza, query)),
-      session.handleIq('get', NS_VERSION, 'query', () => this.answerVersion()),
-      session.decoratePresence(() => (session.xml ? [session.xml('c', { xmlns: NS_CAPS, hash: 'sha-1', node: CAPS_NODE, ver: this.ver })] : [])),
-    ];
-    return () => {
-      for (const remove of undo) remove();
-      if (this.session === session) this.session = undefined;
-    };
+    port.handleIq('get', NS_DISCO_INFO, 'query', (iq) => this.answerInfo(iq));
+    port.handleIq('get', NS_DISCO_ITEMS, 'query', (iq) => this.answerItems(iq));
+    port.handleIq('get', NS_VERSION, 'query', () => this.answerVersion());
+    presence.decorate(() => [port.xml('c', { xmlns: NS_CAPS, hash: 'sha-1', node: CAPS_NODE, ver: this.ver })]);
   }
 
   /** Our disco#info. */
   info(): DiscoInfo {
-    return { identities: [this.identity, ...[...this.extraIdentities.values()].map((e) => e.identity)], features: [...this.features.keys()].sort(), forms: [] };
+    return { identities: [this.settings.identity, ...[...this.extraIdentities.values()].map((e) => e.identity)], features: [...this.features.keys()].sort(), forms: [] };
   }
 
   /** Announces another identity (automation/rpc while an RPC server runs, say) until removed. */
@@ -95,33 +86,23 @@ export class SelfDescription {
     entry.count += 1;
     this.extraIdentities.set(key, entry);
     this.changed();
-    let removed = false;
-    return () => {
-      if (removed) return;
-      removed = true;
+    return once(() => {
       entry.count -= 1;
       if (entry.count <= 0) this.extraIdentities.delete(key);
       this.changed();
-    };
-  }
-
-  get capsVer(): string {
-    return this.ver;
+    });
   }
 
   /** Announces a feature while the returned function has not been called (counted: nodes may share one). */
   addFeature(feature: string): () => void {
     this.features.set(feature, (this.features.get(feature) ?? 0) + 1);
     this.changed();
-    let removed = false;
-    return () => {
-      if (removed) return;
-      removed = true;
+    return once(() => {
       const count = (this.features.get(feature) ?? 1) - 1;
       if (count <= 0) this.features.delete(feature);
       else this.features.set(feature, count);
       this.changed();
-    };
+    });
   }
 
   /** Lets the flow answer disco queries for one node name, to those `access` lets in; returns the remover. */
@@ -138,23 +119,19 @@ export class SelfDescription {
     const ver = capsVer(this.info());
     if (ver === this.ver) return;
     this.ver = ver;
-    this.session?.refreshPresence(); // contacts learn the new capabilities from our presence
+    this.presence.refresh(); // contacts learn the new capabilities from our presence
   }
 
-  private answerInfo(stanza: XmlElement, query: XmlElement): IqAnswer | Promise<IqAnswer> {
-    const xml = this.session?.xml;
-    if (!xml) return undefined;
-    const node = query.attrs.node;
-    if (!node || node === `${CAPS_NODE}#${this.ver}`) return buildInfo(xml, this.info(), node);
-    return this.askFlow(stanza, node, 'info');
+  private answerInfo(iq: IncomingIq): IqAnswer | Promise<IqAnswer> {
+    const node = iq.child.attrs.node;
+    if (!node || node === `${CAPS_NODE}#${this.ver}`) return buildInfo(this.port.xml, this.info(), node);
+    return this.askFlow(iq, node, 'info');
   }
 
-  private answerItems(stanza: XmlElement, query: XmlElement): IqAnswer | Promise<IqAnswer> {
-    const xml = this.session?.xml;
-    if (!xml) return undefined;
-    const node = query.attrs.node;
-    if (!node) return buildItems(xml, this.items);
-    return this.askFlow(stanza, node, 'items');
+  private answerItems(iq: IncomingIq): IqAnswer | Promise<IqAnswer> {
+    const node = iq.child.attrs.node;
+    if (!node) return buildItems(this.port.xml, this.settings.items);
+    return this.askFlow(iq, node, 'items');
   }
 
   /**
@@ -162,17 +139,14 @@ export class SelfDescription {
    * answers for gets (item-not-found), so a stranger cannot tell which nodes exist; beyond the
    * limits the asker gets resource-constraint at once, without the flow.
    */
-  private askFlow(stanza: XmlElement, node: string, kind: 'info' | 'items'): IqAnswer | Promise<IqAnswer> {
-    const session = this.session;
-    const xml = session?.xml;
-    if (!session || !xml) return undefined;
-    const from = stanza.attrs.from ?? '';
+  private askFlow(iq: IncomingIq, node: string, kind: 'info' | 'items'): IqAnswer | Promise<IqAnswer> {
+    const xml = this.port.xml;
     const entry = this.answerers.get(node);
-    const notFound = errorReply(xml, 'cancel', 'item-not-found');
-    if (!entry || !callerAllowed(from, entry.access)) return notFound;
-    const release = entry.limit.enter(from);
-    if (!release) return errorReply(xml, 'wait', 'resource-constraint');
-    const limit = session.maxStanzaBytes;
+    const notFound = errorElement(xml, 'cancel', 'item-not-found');
+    if (!entry || !callerAllowed(iq.from, entry.access)) return notFound;
+    const release = entry.limit.enter(iq.from);
+    if (!release) return errorElement(xml, 'wait', 'resource-constraint');
+    const limit = this.port.maxStanzaBytes;
     return new Promise<IqAnswer>((resolve) => {
       let answered = false;
       const respond: DiscoRespond = (answer) => {
@@ -180,12 +154,12 @@ export class SelfDescription {
         answered = true;
         release();
         const element = kind === 'info' ? (answer && !Array.isArray(answer) ? buildInfo(xml, answer, node) : undefined) : Array.isArray(answer) ? buildItems(xml, answer, node) : undefined;
-        const tooLarge = element ? replyTooLarge(xml, stanza, element, limit) : undefined;
+        const tooLarge = element ? answerTooLarge(xml, iq, element, limit) : undefined;
         resolve(element && !tooLarge ? element : notFound);
         return tooLarge;
       };
       try {
-        entry.answerer(kind, from, respond);
+        entry.answerer(kind, iq.from, respond);
       } catch {
         respond(undefined);
       }
@@ -193,9 +167,18 @@ export class SelfDescription {
   }
 
   private answerVersion(): IqAnswer {
-    const xml = this.session?.xml;
-    if (!xml) return undefined;
-    const { name, version, os } = this.version;
+    const xml = this.port.xml;
+    const { name, version, os } = this.settings.version;
     return xml('query', { xmlns: NS_VERSION }, xml('name', {}, name), xml('version', {}, version), os ? xml('os', {}, os) : undefined);
   }
+}
+
+/** A remover that acts once, however often it is called. */
+function once(remove: () => void): () => void {
+  let removed = false;
+  return () => {
+    if (removed) return;
+    removed = true;
+    remove();
+  };
 }

@@ -10,7 +10,7 @@ export interface IqCallerPort {
   /** Writes the request (through the gate); rejects when it cannot be written. */
   write(iq: XmlElement): Promise<void>;
   /** Our full JID as bound. */
-  readonly jid: string;
+  ownJid(): string;
 }
 
 interface Pending {
@@ -53,7 +53,7 @@ export class IqCaller {
     const type = stanza.attrs.type;
     if (type !== 'result' && type !== 'error') return false;
     const pending = this.pending.get(stanza.attrs.id ?? '');
-    if (!pending || !answeredBy(stanza.attrs.from, pending.to, this.port.jid)) return false;
+    if (!pending || !answeredBy(stanza.attrs.from, pending.to, this.port.ownJid())) return false;
     if (type === 'result') pending.settle(undefined, stanza);
     else pending.settle(stanzaError(stanza));
     return true;

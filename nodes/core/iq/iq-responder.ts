@@ -2,6 +2,7 @@
 // registered for the query's (type, namespace, element) decides; nobody registered means
 // service-unavailable, a failing handler internal-server-error. Handlers come and go with the
 // nodes, and outlive sessions.
+import { XmppError } from '../errors';
 import { errorElement } from '../stanza-error';
 import type { XmlElement, XmlFactory } from '../xmpp-lib';
 
@@ -51,4 +52,17 @@ export class IqResponder {
 
 function keyOf(type: string, ns: string, name: string): string {
   return `${type} ${ns} ${name}`;
+}
+
+/**
+ * XmppError('too-large') when `child`, as the answer to `iq`, would exceed `limit` bytes; else
+ * undefined. Checked where the answer is made, so that its maker learns why (the gate would only
+ * swap it for a short error answer).
+ */
+export function answerTooLarge(xml: XmlFactory, iq: IncomingIq, child: XmlElement, limit: number): XmppError | undefined {
+  // `<iq …/>` becomes `<iq …>child</iq>`: the wrapper's bytes plus the closing tag's.
+  const wrapper = xml('iq', { to: iq.from || undefined, id: iq.id, type: 'result' }).toString();
+  const bytes = Buffer.byteLength(wrapper, 'utf8') + Buffer.byteLength(child.toString(), 'utf8') + '</iq>'.length;
+  if (bytes <= limit) return undefined;
+  return new XmppError('too-large', `${Math.ceil(bytes / 1024)} KiB, limit ${Math.floor(limit / 1024)} KiB`);
 }

@@ -2,9 +2,8 @@
 // or by name, namespace and attributes), and gets the answer as XML text and as a plain object
 // (headstock's idea: address anything by element name and namespace).
 import { XmppError } from '../errors';
-import type { Session } from '../session/session';
-import type { XmlElement } from '../xmpp-lib';
-import { loadXmpp } from '../xmpp-lib';
+import type { ClientPort } from '../port';
+import { xmppLib, type XmlElement } from '../xmpp-lib';
 
 export interface ElementSpec {
   name: string;
@@ -27,8 +26,8 @@ export function toPlain(el: XmlElement): PlainElement {
 }
 
 /** Reads the child the flow gave: XML text (one element, with its xmlns) or a name + namespace. */
-export async function childElement(given: string | ElementSpec): Promise<XmlElement> {
-  const lib = await loadXmpp();
+export function childElement(given: string | ElementSpec): XmlElement {
+  const lib = xmppLib();
   if (typeof given === 'string') {
     let el: XmlElement;
     try {
@@ -52,10 +51,13 @@ export interface RawAnswer {
   stanza: string;
 }
 
-export async function rawIq(session: Session, to: string | undefined, type: 'get' | 'set', child: XmlElement, timeoutMs: number): Promise<RawAnswer> {
-  const xml = session.xml;
-  if (!xml) throw new XmppError('not-connected');
-  const answer = await session.request(xml('iq', { type, to }, child), timeoutMs);
-  const first = answer.getChildElements()[0];
-  return { xml: first ? first.toString() : '', element: first ? toPlain(first) : undefined, stanza: answer.toString() };
+export class RawIq {
+  constructor(private readonly port: Pick<ClientPort, 'xml' | 'request'>) {}
+
+  /** An IQ get or set with the given child to `to` (undefined: our own account). */
+  async request(to: string | undefined, type: 'get' | 'set', child: string | ElementSpec, timeoutMs: number): Promise<RawAnswer> {
+    const answer = await this.port.request(this.port.xml('iq', { type, to }, childElement(child)), timeoutMs);
+    const first = answer.getChildElements()[0];
+    return { xml: first ? first.toString() : '', element: first ? toPlain(first) : undefined, stanza: answer.toString() };
+  }
 }

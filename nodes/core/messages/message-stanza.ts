@@ -1,6 +1,8 @@
 // <message/> stanzas ↔ plain objects. Reading is tolerant (peers send anything); building is strict.
 import type { XmlElement, XmlFactory } from '../xmpp-lib';
-import { cleanXmlText } from '../xml-text';
+import { NS_DELAY } from '../namespaces';
+import { conditionOf } from '../stanza-error';
+import { cleanXmlText, xmlText } from '../xml-text';
 
 export const MESSAGE_TYPES = ['chat', 'normal', 'headline', 'groupchat'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
@@ -16,6 +18,10 @@ export interface IncomingMessage {
   subject: string | undefined;
   thread: string | undefined;
   lang: string | undefined;
+  /** Carries a <delay/> (XEP-0203): sent earlier (offline storage, room history). */
+  delayed: boolean;
+  /** For type 'error': the condition the other side answered. */
+  condition: string | undefined;
   /** The stanza as XML text. */
   stanza: string;
 }
@@ -50,17 +56,10 @@ export function readMessage(el: XmlElement): IncomingMessage {
     subject: childText(el, 'subject'),
     thread: childText(el, 'thread'),
     lang: el.attrs['xml:lang'],
+    delayed: el.getChild('delay', NS_DELAY) !== undefined,
+    condition: type === 'error' ? conditionOf(el) : undefined,
     stanza: xmlText(el),
   };
-}
-
-/** The stanza as text; empty for one nested so deep that serialising it would blow the stack. */
-export function xmlText(el: XmlElement): string {
-  try {
-    return el.toString();
-  } catch {
-    return '';
-  }
 }
 
 export function buildMessage(xml: XmlFactory, message: OutgoingMessage): XmlElement {

@@ -68,3 +68,13 @@ export function discard(client: Client): void {
   client.on('error', () => undefined);
   destroySocket(client);
 }
+
+/** Says goodbye (when given), closes the stream and drops the client, within timeoutMs even when the server does not answer. */
+export async function closeClient(client: Client, goodbye: XmlElement | undefined, timeoutMs: number): Promise<void> {
+  const closing = (async () => {
+    if (goodbye) await client.send(goodbye).catch(() => undefined);
+    await client.stop().catch(() => undefined);
+  })();
+  await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+  discard(client);
+}

@@ -1,5 +1,8 @@
 // Notices a dead line: when nothing has arrived for intervalMs, ask the server (XEP-0199 ping);
 // no answer within timeoutMs means the connection is gone, even if TCP has not noticed.
+import { XmppError } from '../errors';
+import { NS_PING } from '../namespaces';
+import type { XmlElement, XmlFactory } from '../xmpp-lib';
 
 export interface KeepaliveOptions {
   intervalMs: number;
@@ -61,4 +64,12 @@ export class Keepalive {
       },
     );
   }
+}
+
+/** Pings our server (XEP-0199); an error answer is an answer too: the server is there. */
+export function pingServer(request: (iq: XmlElement) => Promise<XmlElement>, xml: XmlFactory, domain: string): Promise<unknown> {
+  return request(xml('iq', { type: 'get', to: domain }, xml('ping', { xmlns: NS_PING }))).catch((error: unknown) => {
+    if (error instanceof XmppError && error.code === 'stanza-error') return undefined;
+    throw error;
+  });
 }

@@ -28,11 +28,14 @@ export interface OutboxEntry {
   settle?: Settle | undefined;
   /** Told when the stanza is dropped after it was written (poison-guard.ts). */
   report?: DropReport | undefined;
+  /** Now or never: refused when the connection ends before it was written (it is not kept for the next one). */
+  volatile?: boolean | undefined;
 }
 
 export class Outbox {
   private entries: OutboxEntry[] = [];
   private totalBytes = 0;
+  private expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly limits: OutboxLimits = DEFAULT_OUTBOX,
@@ -48,8 +51,8 @@ export class Outbox {
   }
 
   /** Queues a stanza at the end; when bounded, throws XmppError('outbox-full') rather than pass a limit. */
-  push(stanza: XmlElement, settle: Settle, bounded = true, extra: { passed?: Passed; report?: DropReport | undefined } = {}): void {
-    const { passed, report } = extra;
+  push(stanza: XmlElement, settle: Settle, bounded = true, extra: { passed?: Passed; report?: DropReport | undefined; volatile?: boolean } = {}): void {
+    const { passed, report, volatile } = extra;
     const bytes = passed?.bytes ?? Buffer.byteLength(stanza.toString(), 'utf8');
     if (bounded && this.entries.length + 1 > this.limits.maxCount) {
       throw new XmppError('outbox-full', `${this.entries.length} messages waiting (limit ${this.limits.maxCount})`);
@@ -57,7 +60,7 @@ export class Outbox {
     if (bounded && this.totalBytes + bytes > this.limits.maxBytes) {
       throw new XmppError('outbox-full', `${this.totalBytes + bytes} bytes waiting (limit ${this.limits.maxBytes})`);
     }
-    this.entries.push({ stanza, passed, bytes, queuedAt: this.now(), settle, report });
+    this.entries.push({ stanza, passed, bytes, queuedAt: this.now(), settle, report, volatile });
     this.totalBytes += bytes;
   }
 
@@ -96,6 +99,17 @@ export class Outbox {
     return expired.length;
   }
 
+  /** The connection ended: refuses what was only for it. */
+  rejectVolatile(error: XmppError): void {
+    const volatile = this.entries.filter((entry) => entry.volatile);
+    if (volatile.length === 0) return;
+    this.entries = this.entries.filter((entry) => !entry.volatile);
+    for (const entry of volatile) {
+      this.totalBytes -= entry.bytes;
+      entry.settle?.reject(error);
+    }
+  }
+
   /** Refuses everything waiting; returns how many stanzas nobody was waiting on (already done). */
   rejectAll(error: XmppError): number {
     let orphans = 0;
@@ -106,5 +120,20 @@ export class Outbox {
     this.entries = [];
     this.totalBytes = 0;
     return orphans;
+  }
+
+  /** While stanzas wait for the connection, refuses each one as it passes the age limit. */
+  expireWhileWaiting(): void {
+    if (this.expiryTimer) return;
+    this.expiryTimer = setInterval(() => {
+      this.expire();
+      if (this.entries.length === 0) this.stopExpiring();
+    }, 1000);
+    this.expiryTimer.unref();
+  }
+
+  stopExpiring(): void {
+    clearInterval(this.expiryTimer);
+    this.expiryTimer = undefined;
   }
 }

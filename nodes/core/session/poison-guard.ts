@@ -13,6 +13,7 @@ export interface UnackedQueue {
   id: string;
   enabled: boolean;
   enableSent: boolean;
+  on(event: 'ack' | 'fail', listener: (stanza: XmlElement) => void): unknown;
 }
 
 // Stream errors that say nothing about what we sent.
@@ -42,6 +43,17 @@ export class PoisonGuard {
     return this.dropped.has(stanza);
   }
 
+  /**
+   * Follows stream management: an acknowledged stanza was not the cause; an unacknowledged one of
+   * a session that could not be resumed goes to `resend` (unless it was dropped).
+   */
+  watch(queue: UnackedQueue, resend: (stanza: XmlElement) => void): void {
+    queue.on('ack', (stanza) => this.acknowledged(stanza));
+    queue.on('fail', (stanza) => {
+      if (!this.dropped.has(stanza)) resend(stanza);
+    });
+  }
+
   /** The server acknowledged the stanza: it was not the cause. */
   acknowledged(stanza: XmlElement): void {
     this.suspects.delete(stanza);
@@ -54,24 +66,24 @@ export class PoisonGuard {
   }
 
   /**
-   * The server ended the stream with `condition`. Returns 'fresh-login' when the session must
-   * not be resumed (so that suspects are sent again one at a time, by us): the queue has then
-   * been emptied into the returned stanzas, the dropped one left out.
+   * The server ended the stream with `condition`. When the session must not be resumed (so that
+   * suspects are sent again one at a time, by us), the queue is emptied into the returned
+   * stanzas, the dropped one left out; otherwise nothing is returned.
    */
-  streamError(condition: string, queue: UnackedQueue): { freshLogin: false } | { freshLogin: true; resend: XmlElement[] } {
-    if (NOT_ABOUT_US.has(condition)) return { freshLogin: false };
+  streamError(condition: string, queue: UnackedQueue): XmlElement[] {
+    if (NOT_ABOUT_US.has(condition)) return [];
     const inFlight = queue.outbound_q.map((item) => item.stanza);
     const alone = this.alone;
     this.alone = undefined;
     if (alone && inFlight.includes(alone)) {
       this.drop(alone, condition);
-      return { freshLogin: true, resend: this.emptyQueue(queue) };
+      return this.emptyQueue(queue);
     }
     // Suspects already, and in flight again: a resumed session sent them all at once. Log in
     // anew so that we send them, one at a time.
     const again = inFlight.some((stanza) => this.suspects.has(stanza));
     for (const stanza of inFlight) this.suspects.add(stanza);
-    return again ? { freshLogin: true, resend: this.emptyQueue(queue) } : { freshLogin: false };
+    return again ? this.emptyQueue(queue) : [];
   }
 
   private drop(stanza: XmlElement, condition: string): void {

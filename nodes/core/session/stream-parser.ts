@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { StringDecoder } from 'node:string_decoder';
 import { XmppError } from '../errors';
+import { NS_STREAM_ERRORS } from '../namespaces';
 import type { XmlElement } from '../xmpp-lib';
 
 export interface InboundLimits {
@@ -26,6 +27,11 @@ export class StreamViolation extends XmppError {
     detail: string,
   ) {
     super(streamCondition === 'policy-violation' ? 'inbound-too-large' : 'bad-xml', detail);
+  }
+
+  /** What tells the server why we end the stream. */
+  streamError(): string {
+    return `<stream:error><${this.streamCondition} xmlns='${NS_STREAM_ERRORS}'/></stream:error></stream:stream>`;
   }
 }
 

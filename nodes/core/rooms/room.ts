@@ -1,21 +1,20 @@
-// Group-chat rooms (XEP-0045): joining, waiting for the join, nickname conflicts, rejoining after
-// a new login, and one shared join per room and connection. Knows nothing of Node-RED.
-import { EventEmitter } from 'node:events';
-import type { StanzaHandler, StanzaKind } from '../session/dispatcher';
-import { readMessage, type IncomingMessage } from '../messages/message-stanza';
-import { buildInstantRoom, buildJoin, buildLeave, errorCondition, isDelayed, nickOf, roomOf, statusCodes } from './muc-stanza';
-import type { XmlElement, XmlFactory } from '../xmpp-lib';
+// One group-chat room (XEP-0045) as we are in it: joining, waiting for the join, nickname
+// conflicts, entering again after a new login or a shutdown, and what is said there.
+import { XmppError } from '../errors';
+import { Listeners } from '../listeners';
+import type { IncomingMessage } from '../messages/message-stanza';
+import type { ClientPort } from '../port';
+import { conditionOf } from '../stanza-error';
+import type { XmlElement } from '../xmpp-lib';
+import { buildInstantRoom, buildJoin, buildLeave, nickOf, roomOf, statusCodes } from './muc-stanza';
 
-/** What a room needs of the session (Session has all of it). */
-export interface RoomHost {
-  readonly xml: XmlFactory | undefined;
-  readonly online: boolean;
-  send(stanza: XmlElement): Promise<void>;
-  request(iq: XmlElement, timeoutMs?: number): Promise<XmlElement>;
-  onLogin(listener: (resumed: boolean) => void): () => void;
-  onStatus(listener: (status: { state: string }) => void): () => void;
-  readonly dispatcher: { subscribe(kind: StanzaKind, handler: StanzaHandler): () => void };
-}
+/** What a room needs: the connection, and the presence and messages of its own room. */
+export type RoomHost = Pick<ClientPort, 'xml' | 'online' | 'send' | 'request' | 'onLogin' | 'onStatus' | 'warn'> & {
+  /** Presence from the room and its occupants (join answers, status codes). */
+  onPresence(handler: (stanza: XmlElement) => void): () => void;
+  /** Messages from the room and its occupants, read once. */
+  onMessage(handler: (message: IncomingMessage) => void): () => void;
+};
 
 export interface RoomOptions {
   /** The room's bare JID, room@conference.example.org (lower case). */
@@ -30,16 +29,16 @@ export interface RoomOptions {
 
 export type RoomState = 'joining' | 'joined' | 'failed' | 'left';
 
-export const ROOM_ERROR_CODES = ['room-timeout', 'room-refused', 'room-left'] as const;
-export type RoomErrorCode = (typeof ROOM_ERROR_CODES)[number];
+export type RoomErrorCode = 'room-timeout' | 'room-refused' | 'room-left';
 
-export class RoomError extends Error {
+/** A room's failure: XmppError with a room code, the room it is about, and (refused) the condition or reason in `detail`. */
+export class RoomError extends XmppError {
   constructor(
-    readonly code: RoomErrorCode,
-    readonly detail = '',
+    code: RoomErrorCode,
+    readonly room: string,
+    detail = '',
   ) {
-    super(detail ? `${code}: ${detail}` : code);
-    this.name = 'RoomError';
+    super(code, detail);
   }
 }
 
@@ -85,19 +84,20 @@ export class Room {
   /** Entering again after the room shut down: a refusal now is the service still down, not a verdict. */
   private reentering = false;
   private rejoinDelayMs: number;
-  private readonly events = new EventEmitter();
+  private readonly events: Listeners<[RoomEvent]>;
+  private readonly messages: Listeners<[RoomMessage]>;
   private readonly stops: (() => void)[] = [];
 
   constructor(
     private readonly host: RoomHost,
     private readonly options: RoomOptions,
-    private readonly warn: (error: unknown) => void = () => undefined,
   ) {
     this.room = options.room;
     this.baseNick = options.nick;
     this.current = options.nick;
     this.rejoinDelayMs = options.rejoinDelayMs ?? DEFAULT_REJOIN_DELAY_MS;
-    this.events.setMaxListeners(0);
+    this.events = new Listeners((error) => host.warn(error));
+    this.messages = new Listeners((error) => host.warn(error));
   }
 
   get nick(): string {
@@ -118,8 +118,8 @@ export class Room {
 
   start(): void {
     this.stops.push(
-      this.host.dispatcher.subscribe('presence', (stanza) => this.onPresence(stanza)),
-      this.host.dispatcher.subscribe('message', (stanza) => this.onMessage(stanza)),
+      this.host.onPresence((stanza) => this.onPresence(stanza)),
+      this.host.onMessage((message) => this.onMessage(message)),
       this.host.onLogin((resumed) => this.onLogin(resumed)),
       this.host.onStatus((status) => {
         if (status.state !== 'online') this.onOffline();
@@ -129,13 +129,11 @@ export class Room {
   }
 
   onEvent(listener: (event: RoomEvent) => void): () => void {
-    this.events.on('event', listener);
-    return () => this.events.off('event', listener);
+    return this.events.add(listener);
   }
 
   onRoomMessage(listener: (message: RoomMessage) => void): () => void {
-    this.events.on('message', listener);
-    return () => this.events.off('message', listener);
+    return this.messages.add(listener);
   }
 
   /** Resolves once we are in the room; rejects when the join fails or takes longer than timeoutMs. */
@@ -165,22 +163,21 @@ export class Room {
     clearTimeout(this.rejoinTimer);
     for (const stop of this.stops.splice(0)) stop();
     this.setState('left');
-    const xml = this.host.xml;
-    if (wasIn && xml && this.host.online) await this.host.send(buildLeave(xml, this.occupantJid)).catch((error: unknown) => this.warn(error));
+    if (wasIn && this.host.online) await this.host.send(buildLeave(this.host.xml, this.occupantJid)).catch((error: unknown) => this.host.warn(error));
   }
 
   private setState(state: RoomState, extra: Omit<RoomEvent, 'state' | 'nick'> = {}): void {
     this.status = state;
     this.failure = state === 'failed' ? extra.error : undefined;
-    this.events.emit('event', { state, nick: this.current, ...extra });
+    this.events.emit({ state, nick: this.current, ...extra });
   }
 
   private sendJoin(): void {
-    const xml = this.host.xml;
-    if (!xml || this.status === 'left') return;
+    if (this.status === 'left') return;
     if (this.status !== 'joining') this.setState('joining');
     this.subjectSeen = false;
-    this.host.send(buildJoin(xml, this.occupantJid, this.options.password, this.options.history ?? 0)).catch((error: unknown) => this.warn(error));
+    // A join belongs to one connection: the next login enters again.
+    this.host.send(buildJoin(this.host.xml, this.occupantJid, this.options.password, this.options.history ?? 0), { queue: false }).catch((error: unknown) => this.host.warn(error));
   }
 
   private onLogin(resumed: boolean): void {
@@ -212,7 +209,7 @@ export class Room {
     const type = stanza.attrs.type;
     if (type === 'error') {
       if (this.status !== 'joining' || (nick !== '' && nick !== this.current)) return;
-      const condition = errorCondition(stanza);
+      const condition = conditionOf(stanza);
       if (condition === 'conflict' && this.attempt < MAX_NICK_ATTEMPTS) {
         this.attempt += 1;
         this.current = `${this.baseNick}_${this.attempt}`;
@@ -223,7 +220,7 @@ export class Room {
         this.rejoinLater();
         return;
       }
-      this.setState('failed', { error: new RoomError('room-refused', condition) });
+      this.setState('failed', { error: new RoomError('room-refused', this.room, condition) });
       return;
     }
     const codes = statusCodes(stanza);
@@ -241,7 +238,7 @@ export class Room {
         else this.setState('joining');
       }
       // Otherwise we are out for good: kicked (307), banned (301), the room destroyed.
-      else this.setState('failed', { error: new RoomError('room-refused', codes.has('307') ? 'kicked' : codes.has('301') ? 'banned' : 'removed') });
+      else this.setState('failed', { error: new RoomError('room-refused', this.room, codes.has('307') ? 'kicked' : codes.has('301') ? 'banned' : 'removed') });
       return;
     }
     if (!self || this.status !== 'joining') return;
@@ -269,18 +266,14 @@ export class Room {
   }
 
   private configureInstantRoom(): void {
-    const xml = this.host.xml;
-    if (!xml) return;
-    this.host.request(buildInstantRoom(xml, this.room), 10_000).catch((error: unknown) => this.warn(error));
+    this.host.request(buildInstantRoom(this.host.xml, this.room), 10_000).catch((error: unknown) => this.host.warn(error));
   }
 
-  private onMessage(stanza: XmlElement): void {
-    const from = stanza.attrs.from ?? '';
-    if (roomOf(from) !== this.room || this.status === 'left') return;
-    const message = readMessage(stanza);
-    const nick = nickOf(from);
+  private onMessage(message: IncomingMessage): void {
+    if (roomOf(message.from) !== this.room || this.status === 'left') return;
+    const nick = nickOf(message.from);
     if (message.type === 'groupchat') {
-      const delayed = isDelayed(stanza);
+      const delayed = message.delayed;
       if (message.body === undefined && message.subject !== undefined) {
         // The first subject closes the join (history comes before it); later ones are changes.
         const first = !this.subjectSeen;
@@ -289,62 +282,11 @@ export class Room {
       }
       // Our own messages come back from the room: not news (history of earlier sessions is).
       if (nick === this.current && !delayed) return;
-      this.events.emit('message', { message, room: this.room, nick, private: false, delayed } satisfies RoomMessage);
+      this.messages.emit({ message, room: this.room, nick, private: false, delayed });
       return;
     }
     if ((message.type === 'chat' || message.type === 'normal') && nick !== '') {
-      this.events.emit('message', { message, room: this.room, nick, private: true, delayed: isDelayed(stanza) } satisfies RoomMessage);
+      this.messages.emit({ message, room: this.room, nick, private: true, delayed: message.delayed });
     }
-  }
-}
-
-/** A node's use of a room; release() when done (the last release leaves the room). */
-export interface RoomMembership {
-  readonly room: Room;
-  release(): Promise<void>;
-}
-
-/** The rooms of one connection, each joined once however many nodes use it. */
-export class Rooms {
-  private readonly rooms = new Map<string, { room: Room; users: number }>();
-
-  constructor(
-    private readonly host: RoomHost,
-    private readonly warn: (error: unknown) => void = () => undefined,
-  ) {}
-
-  /** Joins the room, or shares the join already made (its nick, password and history apply). */
-  join(options: RoomOptions): RoomMembership {
-    const key = options.room.toLowerCase();
-    let entry = this.rooms.get(key);
-    if (!entry || entry.room.state === 'left') {
-      const room = new Room(this.host, { ...options, room: key }, this.warn);
-      entry = { room, users: 0 };
-      this.rooms.set(key, entry);
-      room.start();
-    }
-    entry.users += 1;
-    const held = entry;
-    let released = false;
-    return {
-      room: held.room,
-      release: async () => {
-        if (released) return;
-        released = true;
-        held.users -= 1;
-        if (held.users > 0) return;
-        if (this.rooms.get(key) === held) this.rooms.delete(key);
-        await held.room.leave();
-      },
-    };
-  }
-
-  /** The room joined under this JID, if any node uses it. */
-  get(room: string): Room | undefined {
-    return this.rooms.get(room.toLowerCase())?.room;
-  }
-
-  get size(): number {
-    return this.rooms.size;
   }
 }

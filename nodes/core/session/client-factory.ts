@@ -1,0 +1,69 @@
+// An xmpp.js client as a session needs it: our parser and data-path guard, our outgoing gate,
+// this connection's TLS trust, our SCRAM, our stream policy, and no reconnect of its own.
+import type { XmppError } from '../errors';
+import type { IqResponder } from '../iq/iq-responder';
+import type { Jid } from '../jid';
+import { followRedirectsOurselves, noDelay, useTrustForDirectTls } from './client-adjustments';
+import { guardDataPath } from './data-path-guard';
+import { installScram, loginFunction } from './login';
+import type { SaltedPasswordCache } from './scram';
+import { serviceUri, type Security, type ServerAddress } from './server-address';
+import { gateLibrarySends } from './stanza-gate';
+import type { InboundLimits, StreamViolation } from './stream-parser';
+import { applyStreamPolicy } from './stream-policy';
+import type { TlsTrust } from './tls-trust';
+import type { Client, XmppLib } from '../xmpp-lib';
+
+export interface ClientSettings {
+  jid: Jid;
+  password: string;
+  security: Security;
+  trust: TlsTrust;
+  address: ServerAddress;
+  inbound: InboundLimits;
+  /** Largest stanza we write (read at each write: it may change). */
+  maxStanzaBytes(): number;
+  saltedPasswords: SaltedPasswordCache;
+  /** Who answers the queries others send us. */
+  responder: IqResponder;
+}
+
+/** What the client tells the session that owns it. */
+export interface ClientHooks {
+  /** The attempt or connection cannot go on (bad certificate, no STARTTLS, a failed SCRAM check). */
+  fail(error: XmppError): void;
+  /** The server redirected us: the next attempt goes there (the cause of this disconnect). */
+  redirected(error: XmppError): void;
+  /** The server sent what we do not accept. */
+  violation(violation: StreamViolation): void;
+  /** A stanza the library wanted to write did not pass the gate. */
+  refused(error: XmppError): void;
+}
+
+export function createClient(lib: XmppLib, settings: ClientSettings, hooks: ClientHooks): Client {
+  const { jid, password, security, trust } = settings;
+  const client = lib.client({
+    service: serviceUri(security, settings.address),
+    domain: jid.domain,
+    username: jid.local,
+    credentials: loginFunction(jid.local, password, security),
+    resource: jid.resource,
+  });
+  client.reconnect.stop(); // the session reconnects, with backoff and a stop on bad credentials
+  guardDataPath(client, lib, settings.inbound, hooks.violation);
+  gateLibrarySends(client, lib.xml, settings.maxStanzaBytes, hooks.refused);
+  if (security === 'tls') useTrustForDirectTls(client, trust, jid.domain, hooks.fail);
+  followRedirectsOurselves(client, security, hooks.redirected);
+  applyStreamPolicy(client, { security, trust, domain: jid.domain, xml: lib.xml }, hooks.fail);
+  installScram(client, settings.saltedPasswords, hooks.fail);
+  // One route for every query others send (xmpp.js cannot unregister handlers): the responder decides.
+  client.middleware.use((ctx, next) => {
+    const { stanza, element } = ctx;
+    const type = stanza.attrs.type;
+    if (stanza.name !== 'iq' || !element || (type !== 'get' && type !== 'set')) return next();
+    return settings.responder.answer({ from: stanza.attrs.from ?? '', id: stanza.attrs.id ?? '', type, child: element }).then((answer) => (answer === true ? {} : answer));
+  });
+  // Small stanzas, answered at once: without this, Nagle's algorithm and delayed ACKs add ~40 ms to every round trip.
+  client.on('connect', () => noDelay(client));
+  return client;
+}

@@ -1,0 +1,39 @@
+// The one way any error becomes what a node reports: a localized, secret-free text, and for
+// done(err) an Error carrying `code` (a refusal from the other side is named by its condition)
+// and, for RPC faults, faultCode and faultString.
+import { XmppError } from '../core/errors';
+import { RoomError } from '../core/rooms/room';
+import { RpcFaultError } from '../core/rpc/rpc-stanza';
+import type { Translate } from './status-text';
+
+/** A msg a node cannot use: `code` is a locale key under `<section>.error`. */
+export class MsgError extends Error {
+  constructor(
+    readonly section: string,
+    readonly code: string,
+    readonly detail = '',
+  ) {
+    super(detail ? `${code}: ${detail}` : code);
+    this.name = 'MsgError';
+  }
+}
+
+/** The text for an error: a msg's in its node's words, a room's in the words of the node using it (`section`), else the connection's. */
+export function describeError(t: Translate, error: unknown, section?: string): string {
+  // Texts put the detail in brackets; without one, the brackets go too.
+  const text = (key: string, substitutions: Record<string, string>): string => t(key, substitutions).replace(/ \(\)$/, '');
+  if (error instanceof MsgError) return text(`${error.section}.error.${error.code}`, { detail: error.detail });
+  // A room's failure in the words of the node that uses the room (xmpp-in, xmpp-out).
+  if (error instanceof RoomError) return text(`${section ?? 'xmpp-config'}.error.${error.code}`, { detail: error.detail, room: error.room });
+  if (error instanceof XmppError) return text(`xmpp-config.error.${error.code}`, { detail: error.detail });
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The Error for done(err) (and node.error): the text above, and what flows branch on. */
+export function nodeError(t: Translate, error: unknown, section?: string): Error {
+  const failure = new Error(describeError(t, error, section));
+  if (error instanceof MsgError) Object.assign(failure, { code: error.code });
+  if (error instanceof XmppError) Object.assign(failure, { code: error instanceof RoomError ? error.code : (error.condition ?? error.code) });
+  if (error instanceof RpcFaultError) Object.assign(failure, { faultCode: error.fault.faultCode, faultString: error.fault.faultString });
+  return failure;
+}
