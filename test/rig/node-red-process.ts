@@ -87,16 +87,18 @@ export function packOnce(): Promise<string> {
 }
 
 /**
- * A Node.js 22 binary from the npm registry's `node` package, kept in .rig/node22 (ignored by
- * git) so that later runs reuse it. Node-RED 5 needs Node 22.
+ * A Node.js binary from the npm registry's `node` package, `version` being what npm takes after
+ * `node@` ('22' for the newest 22.x, '22.9.0' for exactly that one). Kept in .rig/node<version>
+ * (.rig is ignored by git; '22' gives .rig/node22 as before) so that later runs reuse it.
+ * Node-RED 5 needs Node 22.9 or later.
  */
-export async function node22(): Promise<string> {
-  const dir = join(REPO_ROOT, '.rig', 'node22');
+export async function nodeFromNpm(version = '22'): Promise<string> {
+  const dir = join(REPO_ROOT, '.rig', `node${version}`);
   const binary = join(dir, 'node_modules', '.bin', 'node');
   if (!existsSync(binary)) {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'node22', private: true }) + '\n');
-    await run('npm', ['install', 'node@22', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, maxBuffer: 16 * 1024 * 1024 });
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `node${version}`, private: true }) + '\n');
+    await run('npm', ['install', `node@${version}`, '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, maxBuffer: 16 * 1024 * 1024 });
   }
   return binary;
 }
