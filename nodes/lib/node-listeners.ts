@@ -1,7 +1,5 @@
 // Listeners a node holds on the connection, tied to its life: whatever it adds is removed when
 // the node closes, in one place instead of an undo list per node.
-import type { Node } from 'node-red';
-
 export class NodeListeners {
   private readonly removers: Array<() => void> = [];
 
@@ -14,11 +12,4 @@ export class NodeListeners {
   end(): void {
     for (const remove of this.removers.splice(0)) remove();
   }
-}
-
-/** Listeners removed when `node` closes, before its own close handlers run. */
-export function listenersOf(node: Node): NodeListeners {
-  const listeners = new NodeListeners();
-  node.on('close', () => listeners.end());
-  return listeners;
 }

@@ -59,4 +59,15 @@ describe('layers', () => {
       }
     }
   });
+
+  it('no node file, and nothing in lib, deals in XML: nodes get plain objects from the client', () => {
+    for (const file of [...nodeFiles, ...lib]) {
+      const text = readFileSync(file, 'utf8');
+      assert.doesNotMatch(text, /\bXml(Element|Factory|Child)\b/, `${relative(root, file)} names an XML type`);
+      for (const spec of imports(file)) {
+        if (/xmpp-lib$/.test(spec)) assert.ok(file.endsWith('xmpp-config.ts'), `${relative(root, file)} imports ${spec}`);
+        assert.ok(!/@xmpp\//.test(spec), `${relative(root, file)} imports ${spec}`);
+      }
+    }
+  });
 });

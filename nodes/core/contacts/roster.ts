@@ -1,9 +1,9 @@
 // The contact list (RFC 6121 2): fetched at login, kept current by the server's roster pushes.
 import { bareOf } from '../jid';
+import { NS_ROSTER } from '../namespaces';
 import { cleanXmlText } from '../xml-text';
 import type { XmlElement, XmlFactory } from '../xmpp-lib';
 
-export const NS_ROSTER = 'jabber:iq:roster';
 
 export type Subscription = 'none' | 'to' | 'from' | 'both';
 
@@ -68,10 +68,6 @@ export class Roster {
     }
     if (item) this.items.set(item.jid, item);
     return item;
-  }
-
-  clear(): void {
-    this.items.clear();
   }
 }
 

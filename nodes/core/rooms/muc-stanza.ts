@@ -1,12 +1,7 @@
 // XEP-0045 stanzas: the join presence we send, and what the room's presence and messages mean.
+import { NS_DATA, NS_MUC, NS_MUC_OWNER, NS_MUC_USER } from '../namespaces';
 import type { XmlElement, XmlFactory } from '../xmpp-lib';
 import { cleanXmlText } from '../xml-text';
-
-export const NS_MUC = 'http://jabber.org/protocol/muc';
-export const NS_MUC_USER = 'http://jabber.org/protocol/muc#user';
-export const NS_MUC_OWNER = 'http://jabber.org/protocol/muc#owner';
-export const NS_DELAY = 'urn:xmpp:delay';
-const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 
 /** Presence to room/nick asking to enter, with the password and how much history we want. */
 export function buildJoin(xml: XmlFactory, occupantJid: string, password: string | undefined, history: number): XmlElement {
@@ -29,7 +24,7 @@ export function buildLeave(xml: XmlFactory, occupantJid: string): XmlElement {
 
 /** The owner form submitted as is: accept the default configuration of a room we just created. */
 export function buildInstantRoom(xml: XmlFactory, room: string): XmlElement {
-  return xml('iq', { to: room, type: 'set' }, xml('query', { xmlns: NS_MUC_OWNER }, xml('x', { xmlns: 'jabber:x:data', type: 'submit' })));
+  return xml('iq', { to: room, type: 'set' }, xml('query', { xmlns: NS_MUC_OWNER }, xml('x', { xmlns: NS_DATA, type: 'submit' })));
 }
 
 /** The status codes of a room presence (110 = this is us, 201 = room created, 210 = nick changed by the room). */
@@ -43,20 +38,6 @@ export function statusCodes(presence: XmlElement): Set<string> {
   return codes;
 }
 
-/** The defined condition of an error stanza ('conflict', 'not-authorized', ...); '' when none. */
-export function errorCondition(stanza: XmlElement): string {
-  const error = stanza.getChild('error');
-  if (!error) return '';
-  for (const child of error.getChildElements()) {
-    if (child.getNS() === NS_STANZAS && child.name !== 'text') return child.name;
-  }
-  return 'undefined-condition';
-}
-
-/** Whether a message carries a <delay/> (history replayed by the room). */
-export function isDelayed(message: XmlElement): boolean {
-  return message.getChild('delay', NS_DELAY) !== undefined;
-}
 
 /** The nick part of an occupant JID (room@service/nick); '' for the room itself. */
 export function nickOf(from: string): string {

@@ -3,6 +3,7 @@
 import type { EventEmitter } from 'node:events';
 import type { TLSSocket } from 'node:tls';
 import { XmppError } from '../errors';
+import { NS_STREAM_ERRORS } from '../namespaces';
 import type { Security } from './server-address';
 import { checkPeer, tlsOptions, type TlsTrust } from './tls-trust';
 import type { Client, XmlElement } from '../xmpp-lib';
@@ -52,7 +53,7 @@ export function destroySocket(client: Client): void {
 export function followRedirectsOurselves(client: Client, security: Security, cause: (error: XmppError) => void): void {
   const target = client as unknown as { _onSeeOtherHost: (error: { element?: XmlElement }) => void };
   target._onSeeOtherHost = (error) => {
-    const host = error.element?.getChildText('see-other-host', 'urn:ietf:params:xml:ns:xmpp-streams')?.trim() ?? '';
+    const host = error.element?.getChildText('see-other-host', NS_STREAM_ERRORS)?.trim() ?? '';
     if (security !== 'none' && client.isSecure() && /^[\w.-]+(:\d+)?$|^\[[\da-fA-F:]+\](:\d+)?$/.test(host)) {
       const scheme = security === 'tls' ? 'xmpps' : 'xmpp';
       const withPort = /:\d+$/.test(host) ? host : `${host}:${security === 'tls' ? 5223 : 5222}`;

@@ -1,11 +1,11 @@
 // How we log in: our own SCRAM-SHA-1 (fast, and it checks the server), and PLAIN only over an
 // encrypted stream or when the user chose no encryption at all.
 import { XmppError } from '../errors';
+import { NS_SASL } from '../namespaces';
 import { SCRAM_SHA_1, ScramError, ScramSha1, type SaltedPasswordCache } from './scram';
 import type { Security } from './server-address';
 import type { Client, XmlElement } from '../xmpp-lib';
 
-const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
 
 type Authenticate = (credentials: { username: string; password: string }, mechanism: string) => Promise<void>;
 

@@ -2,10 +2,10 @@
 // XML 1.0 forbids or is larger than the server takes. Either would make the server end the
 // stream, and stream management would then send the same stanza again after every reconnect.
 import { XmppError } from '../errors';
+import { errorElement, type ErrorType } from '../stanza-error';
 import { firstForbiddenXmlChar } from '../xml-text';
 import type { Client, XmlElement, XmlFactory } from '../xmpp-lib';
 
-const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 
 export interface Passed {
   /** The stanza as it goes on the wire. */
@@ -39,8 +39,8 @@ function isIqAnswer(stanza: XmlElement): boolean {
 }
 
 /** An error answer with nothing of the request in it. */
-export function errorAnswer(xml: XmlFactory, answering: XmlElement, type: 'cancel' | 'wait' | 'modify' | 'auth', condition: string): XmlElement {
-  return xml('iq', { type: 'error', to: answering.attrs.to, id: answering.attrs.id }, xml('error', { type }, xml(condition, { xmlns: NS_STANZAS })));
+export function errorAnswer(xml: XmlFactory, answering: XmlElement, type: ErrorType, condition: string): XmlElement {
+  return xml('iq', { type: 'error', to: answering.attrs.to, id: answering.attrs.id }, errorElement(xml, type, condition));
 }
 
 /**

@@ -3,10 +3,10 @@
 import type { Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { XmppError, classifyConnectionError } from '../errors';
+import { NS_TLS } from '../namespaces';
 import { checkPeer, tlsOptions, type TlsTrust } from './tls-trust';
 import type { Client, XmlElement, XmlFactory } from '../xmpp-lib';
 
-export const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
 
 function waitForProceed(client: Client, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -3,11 +3,11 @@
 // trust settings) when they asked for it; no login at all when the server does not offer it.
 import { XmppError, classifyConnectionError } from '../errors';
 import type { Security } from './server-address';
-import { NS_TLS, startTls } from './starttls';
+import { NS_STREAM, NS_TLS } from '../namespaces';
+import { startTls } from './starttls';
 import type { TlsTrust } from './tls-trust';
 import type { Client, XmlElement, XmlFactory } from '../xmpp-lib';
 
-const NS_STREAM = 'http://etherx.jabber.org/streams';
 
 export interface StreamPolicy {
   security: Security;
