@@ -3,6 +3,7 @@
 import type { IqAnswer, IqHandler } from '../../nodes/core/iq/iq-responder';
 import { IqResponder } from '../../nodes/core/iq/iq-responder';
 import { Listeners } from '../../nodes/core/listeners';
+import { stanzaError } from '../../nodes/core/stanza-error';
 import type { ClientPort } from '../../nodes/core/port';
 import { Dispatcher, type StanzaHandler, type StanzaKind } from '../../nodes/core/session/dispatcher';
 import type { SendOptions, SessionStatus } from '../../nodes/core/session/session';
@@ -19,7 +20,7 @@ export class FakePort implements ClientPort {
   readonly requests: XmlElement[] = [];
   /** What problems modules reported. */
   readonly warnings: unknown[] = [];
-  /** How requests are answered (default: an empty result). */
+  /** How requests are answered (default: an empty result; an error answer rejects, as the real port's does). */
   answer: (iq: XmlElement) => XmlElement | Promise<XmlElement> = (iq) => this.xml('iq', { type: 'result', id: iq.attrs.id, from: iq.attrs.to });
   private readonly dispatcher = new Dispatcher((error) => {
     throw error;
@@ -35,10 +36,13 @@ export class FakePort implements ClientPort {
     return Promise.resolve();
   }
 
+  /** As the real port: an error answer rejects with its condition. */
   async request(iq: XmlElement): Promise<XmlElement> {
     this.requests.push(iq);
     this.sends.emit(iq.attrs.to);
-    return this.answer(iq);
+    const answer = await this.answer(iq);
+    if (answer.attrs.type === 'error') throw stanzaError(answer);
+    return answer;
   }
 
   on(kind: StanzaKind, handler: StanzaHandler): () => void {
