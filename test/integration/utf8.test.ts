@@ -120,6 +120,8 @@ describe('UTF-8 across cut characters (a relay cuts the bot\'s stream inside eve
     for (let i = 0; i < count; i += 1) getNode('out').receive({ payload: mixed(count + i) } as NodeMessage);
     await eventually(() => seen.length, (n) => n >= count, 60_000, 'the flow receiving the room messages');
     const fromBot = await eventually(() => bodiesFrom(`${room}/bot`, /^#\d+ /), (list) => list.length >= count, 60_000, 'alice receiving the bot in the room');
+    const firstBad = fromBot.findIndex((text, i) => text !== mixed(count + i));
+    if (firstBad !== -1) console.log(`      first difference at ${firstBad} of ${fromBot.length}: got ${JSON.stringify(fromBot[firstBad]?.slice(0, 40))}, expected ${JSON.stringify(mixed(count + firstBad).slice(0, 40))}`);
     assert.equal(seen.filter((text, i) => text !== mixed(i)).length, 0, 'room messages corrupted into the flow');
     assert.equal(fromBot.filter((text, i) => text !== mixed(count + i)).length, 0, 'room messages corrupted from the bot');
     await alice.sendRaw(alice.xml('presence', { to: `${room}/alice`, type: 'unavailable' }));

@@ -30,13 +30,16 @@ export class PoisonGuard {
 
   constructor(private readonly fallbackReport: DropReport) {}
 
-  /** Who to tell if this stanza is ever dropped (the node that sent it). */
-  owns(stanza: XmlElement, report: DropReport | undefined): void {
+  /**
+   * A stanza was written: who sent it is told if it is ever dropped. A suspect waits for the
+   * server's acknowledgement before anything more is written, so that if the server ends the
+   * stream again, this is the stanza it refused.
+   */
+  async written(stanza: XmlElement, report: DropReport | undefined, acknowledged: (stanza: XmlElement) => Promise<void> | undefined): Promise<void> {
     if (report) this.reports.set(stanza, report);
-  }
-
-  isSuspect(stanza: XmlElement): boolean {
-    return this.suspects.has(stanza);
+    if (!this.suspects.has(stanza)) return;
+    this.alone = stanza;
+    await acknowledged(stanza);
   }
 
   isDropped(stanza: XmlElement): boolean {
@@ -58,11 +61,6 @@ export class PoisonGuard {
   acknowledged(stanza: XmlElement): void {
     this.suspects.delete(stanza);
     if (this.alone === stanza) this.alone = undefined;
-  }
-
-  /** A suspect goes out alone; the session waits for its acknowledgement before the next. */
-  sendingAlone(stanza: XmlElement): void {
-    this.alone = stanza;
   }
 
   /**

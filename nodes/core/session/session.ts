@@ -1,10 +1,10 @@
 // One XMPP session: connects, reconnects with backoff (resuming with XEP-0198 stream management
 // where the server allows), notices a dead line, sends in order through one outbox, hands each
 // incoming stanza to the dispatcher and each query to the responder, and closes cleanly.
-import { EventEmitter } from 'node:events';
 import { XmppError, classifyConnectionError, isFatal } from '../errors';
 import { IqCaller } from '../iq/iq-caller';
 import { formatJid } from '../jid';
+import { Listeners } from '../listeners';
 import { xmppLib, type Client, type JidObject, type XmlElement, type XmppLib } from '../xmpp-lib';
 import { Backoff, DEFAULT_BACKOFF } from './backoff';
 import { closeClient, destroySocket, discard } from './client-adjustments';
@@ -16,7 +16,7 @@ import type { SaltedPasswordCache } from './scram';
 import { resolveServer } from './server-address';
 import { StreamManagementGate } from './sm-gate';
 import { pass, writePassed } from './stanza-gate';
-import { DEFAULT_INBOUND, type StreamViolation } from './stream-parser';
+import { DEFAULT_INBOUND } from './stream-parser';
 import { SYSTEM_TRUST } from './tls-trust';
 import { DEFAULT_MAX_STANZA_BYTES, type SendOptions, type SessionOptions, type SessionStatus } from './session-options';
 
@@ -24,7 +24,9 @@ export type { SendOptions, SessionOptions, SessionState, SessionStatus } from '.
 export { DEFAULT_MAX_STANZA_BYTES } from './session-options';
 
 export class Session {
-  private readonly events = new EventEmitter();
+  private readonly statuses = new Listeners<[SessionStatus]>();
+  private readonly logins = new Listeners<[boolean]>();
+  private readonly warnings = new Listeners<[unknown]>();
   private readonly lib: XmppLib = xmppLib();
   private readonly backoff: Backoff;
   private readonly outbox: Outbox;
@@ -80,24 +82,23 @@ export class Session {
   }
 
   onStatus(listener: (status: SessionStatus) => void): () => void {
-    return this.listen('status', listener);
+    return this.statuses.add(listener);
   }
 
   /** Called after every login: `resumed` when the server resumed the previous session. */
   onLogin(listener: (resumed: boolean) => void): () => void {
-    return this.listen('login', listener);
+    return this.logins.add(listener);
   }
 
   /** Problems that do not end the session (a throwing subscriber, a stray library error). */
   onWarning(listener: (error: unknown) => void): () => void {
-    return this.listen('warning', listener);
+    return this.warnings.add(listener);
   }
 
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.setStatus({ state: 'connecting', attempt: 1 });
-    this.firstConnect().catch((error: unknown) => this.connectionFailed(error));
+    this.retry();
   }
 
   /** Sends unavailable presence and closes the stream; resolves within timeoutMs even when the server does not answer. */
@@ -136,18 +137,13 @@ export class Session {
     return this.iq.request(iq, timeoutMs);
   }
 
-  private listen<T extends unknown[]>(event: string, listener: (...args: T) => void): () => void {
-    this.events.on(event, listener as (...args: unknown[]) => void);
-    return () => this.events.off(event, listener as (...args: unknown[]) => void);
-  }
-
   private setStatus(status: Omit<SessionStatus, 'jid'> & { jid?: string }): void {
     this.current = { jid: this.current.jid, ...status };
-    this.events.emit('status', this.current);
+    this.statuses.emit(this.current);
   }
 
   private warn(error: unknown): void {
-    if (this.events.listenerCount('warning') > 0) this.events.emit('warning', error);
+    this.warnings.emit(error);
   }
 
   private async firstConnect(): Promise<void> {
@@ -160,18 +156,20 @@ export class Session {
       {
         fail: (error) => this.connectionFailed(error),
         redirected: (error) => (this.lastError ??= error),
-        violation: (violation) => this.onViolation(client, violation),
+        // The server sent what we do not accept: say why, end the connection, try again after the backoff's delay.
+        violation: (violation) => {
+          client.write(violation.streamError()).catch(() => undefined);
+          this.connectionFailed(violation);
+        },
         refused: (error) => this.warn(error),
       },
     );
     this.client = client;
     this.sm = new StreamManagementGate(client, this.lib.xml);
     this.listenTo(client);
-    this.armAttemptTimer();
     // Not client.start(): it waits for 'online' with a promise that, when the socket fails at the
     // wrong moment, rejects with nobody listening. Our own listeners see every outcome.
-    await client.connect(client.options.service);
-    await client.open({ domain: jid.domain, lang: 'en' });
+    await this.reopen(client);
   }
 
   private listenTo(client: Client): void {
@@ -187,18 +185,20 @@ export class Session {
     this.poison.watch(client.streamManagement, (stanza) => this.unacked.push(this.outbox.resendEntry(stanza)));
   }
 
-  /** Connects the same client again, so the server can resume the session (XEP-0198). */
-  private reconnect(): void {
+  /** The next attempt: the same client again (so the server can resume the session, XEP-0198), or all anew when there is none yet. */
+  private retry(): void {
     const client = this.client;
-    if (!client || this.stopping) return;
+    if (this.stopping) return;
     this.setStatus({ state: 'connecting', attempt: this.backoff.attempt + 1 });
+    const attempt = client ? this.reopen(client) : this.firstConnect();
+    attempt.catch((error: unknown) => this.connectionFailed(error));
+  }
+
+  private async reopen(client: Client): Promise<void> {
     this.lastError = undefined;
     this.armAttemptTimer();
-    const { service, domain } = client.options;
-    (async () => {
-      await client.connect(service);
-      await client.open({ domain, lang: 'en' });
-    })().catch((error: unknown) => this.connectionFailed(error));
+    await client.connect(client.options.service);
+    await client.open({ domain: client.options.domain, lang: 'en' });
   }
 
   private armAttemptTimer(): void {
@@ -224,13 +224,6 @@ export class Session {
     this.warn(error);
   }
 
-  /** The server sent what we do not accept: say why in a stream error, end the connection, try again after the backoff's delay. */
-  private onViolation(client: Client, violation: StreamViolation): void {
-    if (client !== this.client) return;
-    client.write(violation.streamError()).catch(() => undefined);
-    this.connectionFailed(violation);
-  }
-
   private onOnline(bound: JidObject | null, resumed: boolean): void {
     if (this.current.state !== 'connecting' || this.stopping) return;
     clearTimeout(this.timers.attempt);
@@ -249,7 +242,7 @@ export class Session {
     // what the login brings (our presence, room joins).
     this.outbox.requeue(this.unacked);
     this.unacked = [];
-    this.events.emit('login', resumed);
+    this.logins.emit(resumed);
     void this.flush();
   }
 
@@ -274,14 +267,7 @@ export class Session {
     if (client) destroySocket(client);
     const retryInMs = this.backoff.next();
     this.setStatus({ state: 'retrying', error, retryInMs, attempt: this.backoff.attempt });
-    this.timers.retry = setTimeout(() => (this.client ? this.reconnect() : this.restartFromScratch()), retryInMs);
-  }
-
-  /** The first connect failed before a client existed (resolving the server, say): try it all again. */
-  private restartFromScratch(): void {
-    if (this.stopping) return;
-    this.setStatus({ state: 'connecting', attempt: this.backoff.attempt + 1 });
-    this.firstConnect().catch((error: unknown) => this.connectionFailed(error));
+    this.timers.retry = setTimeout(() => this.retry(), retryInMs);
   }
 
   /** Sends what waited, in order, while the connection stays up. */
@@ -299,15 +285,9 @@ export class Session {
         } catch {
           break; // the connection broke: the entry stays first in line for the next one
         }
-        this.poison.owns(entry.stanza, entry.report);
         this.outbox.shift();
         entry.settle?.resolve();
-        if (this.poison.isSuspect(entry.stanza)) {
-          // Alone: nothing more is written until the server confirmed it, so that if it ends the
-          // stream again, this stanza is the one it refused.
-          this.poison.sendingAlone(entry.stanza);
-          await this.sm?.acknowledged(entry.stanza);
-        }
+        await this.poison.written(entry.stanza, entry.report, (stanza) => this.sm?.acknowledged(stanza));
       }
     } finally {
       this.flushing = false;
@@ -330,6 +310,5 @@ export class Session {
     if (client) await closeClient(client, this.online ? this.lib.xml('presence', { type: 'unavailable' }) : undefined, timeoutMs);
     this.dropEverything(new XmppError('not-connected', 'the connection was closed'));
     this.setStatus({ state: 'stopped' });
-    this.events.removeAllListeners();
   }
 }

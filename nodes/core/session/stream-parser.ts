@@ -103,6 +103,8 @@ export class StreamParser extends EventEmitter {
   private stanzaBytes = 0;
   private dead = false;
   private ended = false;
+  /** Whether what is being parsed is all ASCII: then a token's bytes are its length. */
+  private ascii = true;
 
   constructor(
     private readonly Element: ElementConstructor,
@@ -115,6 +117,8 @@ export class StreamParser extends EventEmitter {
   write(data: Buffer | string): void {
     if (this.dead || this.ended) return;
     const text = typeof data === 'string' ? data : this.decoder.write(data);
+    // All ASCII when every byte became one character, and what was left over was ASCII too.
+    this.ascii = typeof data !== 'string' && data.length === text.length && (this.pending === '' || this.ascii);
     try {
       this.parse(this.pending + text);
     } catch (error) {
@@ -158,6 +162,10 @@ export class StreamParser extends EventEmitter {
     if (open + this.pending.length > this.limits.maxStanzaBytes) this.tooLarge();
   }
 
+  private bytesOf(text: string): number {
+    return this.ascii ? text.length : Buffer.byteLength(text);
+  }
+
   /** Counts bytes of the stanza in progress. */
   private count(bytes: number): void {
     this.stanzaBytes += bytes;
@@ -174,7 +182,7 @@ export class StreamParser extends EventEmitter {
       if (raw.trim() !== '') throw new StreamViolation('not-well-formed', 'text outside any stanza');
       return;
     }
-    this.count(Buffer.byteLength(raw));
+    this.count(this.bytesOf(raw));
     checkChars(raw);
     const text = unescapeXml(raw);
     const children = this.cursor.children;
@@ -196,7 +204,7 @@ export class StreamParser extends EventEmitter {
     const end = tagEnd(data, lt + 1);
     if (end === -1) return -1;
     const raw = data.slice(lt, end + 1);
-    if (this.cursor) this.count(Buffer.byteLength(raw));
+    if (this.cursor) this.count(this.bytesOf(raw));
     if (next === 47 /* / */) this.close(raw.slice(2, -1).trim());
     else this.open(raw);
     return end + 1;
@@ -210,7 +218,7 @@ export class StreamParser extends EventEmitter {
     const close = data.indexOf(']]>', lt + 9);
     if (close === -1) return -1;
     const content = data.slice(lt + 9, close);
-    this.count(Buffer.byteLength(content) + 12);
+    this.count(this.bytesOf(content) + 12);
     checkChars(content);
     this.cursor.children.push(content);
     return close + 3;
@@ -246,7 +254,7 @@ export class StreamParser extends EventEmitter {
     } else {
       // A new top-level element: it inherits the stream's namespace through its parent.
       this.depth = 1;
-      this.stanzaBytes = Buffer.byteLength(raw);
+      this.stanzaBytes = this.bytesOf(raw);
       if (this.stanzaBytes > this.limits.maxStanzaBytes) this.tooLarge();
       element.parent = this.root;
     }
@@ -286,11 +294,17 @@ function tagEnd(data: string, from: number): number {
   for (;;) {
     const gt = data.indexOf('>', pos);
     if (gt === -1) return -1;
-    // A '>' inside an attribute value does not end the tag: skip quoted values before it.
-    const dq = data.indexOf('"', pos);
-    const sq = data.indexOf("'", pos);
-    const quote = dq === -1 ? sq : sq === -1 ? dq : Math.min(dq, sq);
-    if (quote === -1 || quote > gt) return gt;
+    // A '>' inside an attribute value does not end the tag: skip quoted values before it. Only
+    // up to this '>' is looked at, so a chunk of many small tags costs one pass, not one per tag.
+    let quote = -1;
+    for (let i = pos; i < gt; i += 1) {
+      const c = data.charCodeAt(i);
+      if (c === 34 /* " */ || c === 39 /* ' */) {
+        quote = i;
+        break;
+      }
+    }
+    if (quote === -1) return gt;
     const closing = data.indexOf(data[quote] as string, quote + 1);
     if (closing === -1) return -1;
     pos = closing + 1;
