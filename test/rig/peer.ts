@@ -1,5 +1,6 @@
 // The other side of a conversation: a plain @xmpp/client session, as another user would have.
 import { EventEmitter } from 'node:events';
+import { StringDecoder } from 'node:string_decoder';
 import { loadXmpp, type Client, type XmlElement, type XmlFactory } from '../../nodes/core/xmpp-lib';
 
 export interface PeerOptions {
@@ -9,6 +10,12 @@ export interface PeerOptions {
   resource?: string;
   /** Send initial presence once online (default true). */
   presence?: boolean;
+  /**
+   * Read bytes as stock xmpp.js 0.14 does, each TCP chunk decoded alone (a character cut between
+   * two chunks becomes U+FFFD). Off by default: the other party of a test must not garble what
+   * it receives, or a test would blame the bot for the peer's reading.
+   */
+  stockDecoding?: boolean;
 }
 
 /** Resolves with the first value `take` returns for an event, or rejects after timeoutMs. */
@@ -57,6 +64,15 @@ function waitForStreamManagement(client: Client, timeoutMs = 3000): Promise<void
   });
 }
 
+/** One UTF-8 decoder per connection, so that a character cut between two chunks stays whole. */
+function decodeAcrossChunks(client: Client): void {
+  let decoder = new StringDecoder('utf8');
+  client.on('connect', () => (decoder = new StringDecoder('utf8')));
+  client._onData = function onData(this: Client, data: Buffer): void {
+    this.parser?.write(decoder.write(data));
+  };
+}
+
 export class Peer extends EventEmitter {
   readonly received: XmlElement[] = [];
   private constructor(
@@ -78,6 +94,7 @@ export class Peer extends EventEmitter {
       resource: options.resource ?? 'peer',
     });
     client.reconnect.stop();
+    if (!options.stockDecoding) decodeAcrossChunks(client);
     const peer = new Peer(client, lib.xml, `${options.jid}/${options.resource ?? 'peer'}`);
     client.on('error', (error: unknown) => peer.emit('client-error', error));
     client.on('stanza', (stanza: XmlElement) => {
