@@ -16,7 +16,7 @@ describe('messages (core)', () => {
     const messages = new Messages(port);
     await messages.send({ to: 'alice@example.org', type: 'chat', body: 'hi', subject: 'greeting' });
     const [sent] = port.sent;
-    assert.match(sent?.attrs.id ?? '', /^m[0-9a-f]{16}$/);
+    assert.match(sent?.attrs.id ?? '', /^m[0-9a-f]{12}-[0-9a-z]+$/);
     assert.equal(sent?.toString(), `<message to="alice@example.org" type="chat" id="${sent?.attrs.id}"><subject>greeting</subject><body>hi</body></message>`);
   });
 

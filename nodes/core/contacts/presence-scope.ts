@@ -1,7 +1,6 @@
 // Whose presence we follow: the roster, our own account and whoever we wrote to, and of everyone
 // else at most a few at a time, so that presence from a crowd of strangers cannot fill memory
 // or the flows. The rest is counted, and reported at most once a period.
-import { bareOf } from '../jid';
 
 /** Strangers (not in the roster, never written to) whose presence is tracked at once. */
 export const MAX_STRANGERS = 100;
@@ -28,7 +27,10 @@ export class PresenceScope {
   /** We wrote to `to`: its presence counts from now on. */
   wroteTo(to: string | undefined): void {
     if (!to) return;
-    const bare = bareOf(to);
+    // On the send path, so no full parse: the bare part is what is before the '/', in the
+    // lower case the server reports presence in.
+    const slash = to.indexOf('/');
+    const bare = (slash === -1 ? to : to.slice(0, slash)).toLowerCase();
     this.addressed.delete(bare);
     this.addressed.add(bare);
     if (this.addressed.size > MAX_ADDRESSED) this.addressed.delete(this.addressed.values().next().value as string);

@@ -14,10 +14,14 @@ export interface Bounce {
 
 export class SentMessages {
   private readonly byId = new Map<string, string>();
+  /** Random per connection, then counted: an id is new, and only its recipient sees it. */
+  private readonly prefix = `m${randomBytes(6).toString('hex')}-`;
+  private next = 0;
 
   /** A fresh id for a message to `to`, remembered. */
   idFor(to: string): string {
-    const id = `m${randomBytes(8).toString('hex')}`;
+    this.next += 1;
+    const id = this.prefix + this.next.toString(36);
     this.byId.set(id, to);
     if (this.byId.size > REMEMBERED) this.byId.delete(this.byId.keys().next().value as string);
     return id;
