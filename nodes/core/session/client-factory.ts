@@ -3,6 +3,7 @@
 import type { XmppError } from '../errors';
 import type { IqResponder } from '../iq/iq-responder';
 import type { Jid } from '../jid';
+import { acknowledgePromptly } from './ack-nudge';
 import { followRedirectsOurselves, noDelay, useTrustForDirectTls } from './client-adjustments';
 import { guardDataPath } from './data-path-guard';
 import { installScram, loginFunction } from './login';
@@ -65,5 +66,6 @@ export function createClient(lib: XmppLib, settings: ClientSettings, hooks: Clie
   });
   // Small stanzas, answered at once: without this, Nagle's algorithm and delayed ACKs add ~40 ms to every round trip.
   client.on('connect', () => noDelay(client));
+  acknowledgePromptly(client);
   return client;
 }
