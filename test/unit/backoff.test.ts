@@ -20,4 +20,25 @@ describe('reconnect backoff', () => {
     assert.equal(backoff.attempt, 0);
     assert.equal(backoff.next(), 100);
   });
+
+  it('tries every 250–500 ms while connections are refused, for the first minute only, then backs off', () => {
+    let clock = 0;
+    const backoff = new Backoff({ initialMs: 500, maxMs: 60_000, stableMs: 1, quickMs: 250, quickWindowMs: 60_000 }, () => 1, () => clock);
+    const quick: number[] = [];
+    while (clock < 60_000) {
+      const delay = backoff.next(true);
+      quick.push(delay);
+      clock += delay;
+    }
+    assert.ok(quick.every((ms) => ms === 500));
+    assert.equal(quick.length, 120);
+    // A minute of refusals: from now on the exponential delays, starting low.
+    assert.deepEqual([backoff.next(true), backoff.next(true), backoff.next(true)], [500, 1000, 2000]);
+    assert.equal(backoff.attempt, 123);
+  });
+
+  it('backs off exponentially at once when the server accepts and then fails (not refused)', () => {
+    const backoff = new Backoff({ initialMs: 500, maxMs: 60_000, stableMs: 1, quickMs: 250, quickWindowMs: 60_000 }, () => 1, () => 0);
+    assert.deepEqual([backoff.next(false), backoff.next(false), backoff.next(true), backoff.next(false)], [500, 1000, 500, 2000]);
+  });
 });

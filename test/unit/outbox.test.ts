@@ -28,9 +28,22 @@ describe('the outbox', () => {
     box.push(message('2'), settle('2'));
     box.requeue([box.resendEntry(message('0'))]);
     const bodies: string[] = [];
-    for (let entry = box.shift(); entry; entry = box.shift()) bodies.push(entry.stanza.getChildText('body') ?? '');
+    while (box.size > 0) for (const entry of box.take(0, () => false)) bodies.push(entry.stanza.getChildText('body') ?? '');
     assert.deepEqual(bodies, ['0', '1', '2']);
     assert.equal(box.bytes, 0);
+  });
+
+  it('gives runs to write together: within the byte limit, up to an entry that must go alone, at least one', () => {
+    const box = new Outbox({ maxCount: 10, maxBytes: 10_000, maxAgeMs: 1000 }, now);
+    for (const body of ['1', '2', '3', '4', '5']) box.push(message(body), settle(body));
+    const size = box.bytes / 5;
+    const alone = (entry: { stanza: { getChildText(name: string): string | null } }): boolean => entry.stanza.getChildText('body') === '4';
+    const runs: string[][] = [];
+    while (box.size > 0) runs.push(box.take(size * 2, (entry) => !alone(entry)).map((entry) => entry.stanza.getChildText('body') ?? ''));
+    assert.deepEqual(runs, [['1', '2'], ['3'], ['4', '5']]);
+    assert.equal(box.bytes, 0);
+    box.push(message('6'), settle('6'));
+    assert.deepEqual(box.take(0, () => true).length, 1, 'an entry larger than the limit still goes, alone');
   });
 
   it('refuses the message that would pass the count limit, naming it', () => {

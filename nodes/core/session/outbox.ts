@@ -80,10 +80,22 @@ export class Outbox {
     return this.entries[0];
   }
 
-  shift(): OutboxEntry | undefined {
-    const entry = this.entries.shift();
-    if (entry) this.totalBytes -= entry.bytes;
-    return entry;
+  /**
+   * Takes a run from the front to be written together: the first entry, then the following ones
+   * while `joins` accepts them and the run stays within `maxBytes`.
+   */
+  take(maxBytes: number, joins: (entry: OutboxEntry) => boolean): OutboxEntry[] {
+    let count = 0;
+    let bytes = 0;
+    for (const entry of this.entries) {
+      if (count > 0 && (bytes + entry.bytes > maxBytes || !joins(entry))) break;
+      count += 1;
+      bytes += entry.bytes;
+    }
+    const run = count === this.entries.length ? this.entries : this.entries.slice(0, count);
+    this.entries = count === this.entries.length ? [] : this.entries.slice(count);
+    this.totalBytes -= bytes;
+    return run;
   }
 
   /** Refuses every entry older than the age limit; returns how many. */

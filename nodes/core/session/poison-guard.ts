@@ -30,16 +30,21 @@ export class PoisonGuard {
 
   constructor(private readonly fallbackReport: DropReport) {}
 
+  /** Whether the stanza must be written alone and acknowledged before anything more is written. */
+  isSuspect(stanza: XmlElement): boolean {
+    return this.suspects.has(stanza);
+  }
+
   /**
    * A stanza was written: who sent it is told if it is ever dropped. A suspect waits for the
-   * server's acknowledgement before anything more is written, so that if the server ends the
-   * stream again, this is the stanza it refused.
+   * server's acknowledgement before anything more is written (the caller awaits
+   * `acknowledged`), so that if the server ends the stream again, this is the stanza it refused.
    */
-  async written(stanza: XmlElement, report: DropReport | undefined, acknowledged: (stanza: XmlElement) => Promise<void> | undefined): Promise<void> {
+  written(stanza: XmlElement, report: DropReport | undefined): boolean {
     if (report) this.reports.set(stanza, report);
-    if (!this.suspects.has(stanza)) return;
+    if (!this.suspects.has(stanza)) return false;
     this.alone = stanza;
-    await acknowledged(stanza);
+    return true;
   }
 
   isDropped(stanza: XmlElement): boolean {

@@ -11,11 +11,12 @@ import { closeClient, destroySocket, discard } from './client-adjustments';
 import { createClient } from './client-factory';
 import { DEFAULT_KEEPALIVE, Keepalive, pingServer } from './keepalive';
 import { DEFAULT_OUTBOX, Outbox, type OutboxEntry } from './outbox';
+import { OutboxWriter } from './outbox-writer';
 import { PoisonGuard } from './poison-guard';
 import type { SaltedPasswordCache } from './scram';
 import { resolveServer } from './server-address';
 import { StreamManagementGate } from './sm-gate';
-import { pass, writePassed } from './stanza-gate';
+import { pass } from './stanza-gate';
 import { DEFAULT_INBOUND } from './stream-parser';
 import { SYSTEM_TRUST } from './tls-trust';
 import { DEFAULT_MAX_STANZA_BYTES, type SendOptions, type SessionOptions, type SessionStatus } from './session-options';
@@ -41,7 +42,7 @@ export class Session {
   private stopping: Promise<void> | undefined;
   private readonly timers: { retry?: NodeJS.Timeout; stable?: NodeJS.Timeout; attempt?: NodeJS.Timeout } = {};
   private lastError: XmppError | undefined;
-  private flushing = false;
+  private readonly writer: OutboxWriter;
   /** The server ended the stream with an error: write nothing more until the next connection. */
   private streamEnding = false;
   /** Stanzas the server never acknowledged before a session it could not resume. */
@@ -50,6 +51,7 @@ export class Session {
   constructor(private readonly options: SessionOptions) {
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
     this.outbox = new Outbox(options.outbox ?? DEFAULT_OUTBOX);
+    this.writer = new OutboxWriter(this.outbox, this.poison, () => (this.online && !this.streamEnding ? this.client : undefined), (stanza) => this.sm?.acknowledged(stanza));
     this.iq = new IqCaller({ write: (iq) => this.send(iq, { queue: false }), ownJid: () => this.jid });
     this.keepalive = new Keepalive(
       options.keepalive ?? DEFAULT_KEEPALIVE,
@@ -126,7 +128,7 @@ export class Session {
     return new Promise((resolve, reject) => {
       // Limits are for waiting while offline; online, the queue only keeps writes in order.
       this.outbox.push(stanza, { resolve, reject }, !this.online, { passed, report: options.onDropped, volatile: options.queue === false });
-      if (this.online) void this.flush();
+      if (this.online) this.writer.soon();
       else this.outbox.expireWhileWaiting();
     });
   }
@@ -243,7 +245,7 @@ export class Session {
     this.outbox.requeue(this.unacked);
     this.unacked = [];
     this.logins.emit(resumed);
-    void this.flush();
+    this.writer.now();
   }
 
   /** Ends the current attempt or connection (once) and decides what comes next. */
@@ -265,33 +267,9 @@ export class Session {
       return;
     }
     if (client) destroySocket(client);
-    const retryInMs = this.backoff.next();
+    const retryInMs = this.backoff.next(error.code === 'connection-refused');
     this.setStatus({ state: 'retrying', error, retryInMs, attempt: this.backoff.attempt });
     this.timers.retry = setTimeout(() => this.retry(), retryInMs);
-  }
-
-  /** Sends what waited, in order, while the connection stays up. */
-  private async flush(): Promise<void> {
-    if (this.flushing) return;
-    this.flushing = true;
-    try {
-      this.outbox.expire();
-      for (let entry = this.outbox.peek(); entry && this.online && !this.streamEnding; entry = this.outbox.peek()) {
-        const client = this.client;
-        if (!client) break;
-        try {
-          // A resend is serialized again (stream management may have added a delay stamp).
-          await writePassed(client, entry.stanza, entry.passed ?? pass(entry.stanza, Number.MAX_SAFE_INTEGER));
-        } catch {
-          break; // the connection broke: the entry stays first in line for the next one
-        }
-        this.outbox.shift();
-        entry.settle?.resolve();
-        await this.poison.written(entry.stanza, entry.report, (stanza) => this.sm?.acknowledged(stanza));
-      }
-    } finally {
-      this.flushing = false;
-    }
   }
 
   private dropEverything(error: XmppError): void {

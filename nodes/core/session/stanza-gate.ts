@@ -29,9 +29,18 @@ export function pass(stanza: XmlElement, maxBytes: number): Passed {
  * a second time: 'send' is what stream management counts and queues.
  */
 export async function writePassed(client: Client, stanza: XmlElement, passed: Passed): Promise<void> {
-  stanza.parent = client.root;
-  await client.write(passed.text);
-  client.emit('send', stanza);
+  await writeRun(client, [{ stanza, passed }]);
+}
+
+/** Writes stanzas that passed the gate in one write, then tells the library (and stream management) of each, in order. */
+export async function writeRun(client: Client, run: ReadonlyArray<{ stanza: XmlElement; passed: Passed }>): Promise<void> {
+  let text = '';
+  for (const { stanza, passed } of run) {
+    stanza.parent = client.root;
+    text += passed.text;
+  }
+  await client.write(text);
+  for (const { stanza } of run) client.emit('send', stanza);
 }
 
 function isIqAnswer(stanza: XmlElement): boolean {
