@@ -74,7 +74,7 @@ export interface StreamManagement extends EventEmitter {
   enabled: boolean;
   enableSent: boolean;
   id: string;
-  outbound_q: Array<{ stanza: XmlElement }>;
+  outbound_q: Array<{ stanza: XmlElement; stamp?: string }>;
 }
 
 /** What xmpp.js's middleware hands each route: the stanza, and for a query its one child. */

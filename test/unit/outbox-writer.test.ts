@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { EventEmitter } from 'node:events';
 import { Outbox } from '../../nodes/core/session/outbox';
-import { OutboxWriter } from '../../nodes/core/session/outbox-writer';
+import { IN_FLIGHT, OutboxWriter } from '../../nodes/core/session/outbox-writer';
 import { PoisonGuard, type UnackedQueue } from '../../nodes/core/session/poison-guard';
 import { pass } from '../../nodes/core/session/stanza-gate';
 import { loadXmpp, type Client, type XmlElement, type XmppLib } from '../../nodes/core/xmpp-lib';
@@ -122,5 +122,28 @@ describe('the outbox writer', () => {
     await turns();
     assert.equal(writes.length, 3);
     assert.match(writes[2] ?? '', /<body>after<\/body>/);
+  });
+
+  it('holds writing while IN_FLIGHT stanzas await acknowledgement, and goes on when acknowledgements come', async () => {
+    const { client, sent } = fakeClient();
+    const outbox = new Outbox();
+    let inFlight = IN_FLIGHT - 1;
+    const writer = new OutboxWriter(outbox, new PoisonGuard(() => undefined), () => client, () => undefined, () => inFlight);
+    const done: string[] = [];
+    queue(outbox, writer, '1', done);
+    inFlight = IN_FLIGHT;
+    queue(outbox, writer, '2', done);
+    queue(outbox, writer, '3', done);
+    await turns();
+    assert.deepEqual(sent, ['1'], 'the window is full: the rest waits in the outbox');
+    assert.equal(outbox.size, 2);
+    writer.onAcknowledged();
+    await turns();
+    assert.deepEqual(sent, ['1'], 'still full');
+    inFlight = 10;
+    writer.onAcknowledged();
+    await turns();
+    assert.deepEqual(sent, ['1', '2', '3']);
+    assert.deepEqual(done, ['1', '2', '3']);
   });
 });

@@ -16,6 +16,8 @@ export class PresenceScope {
   private readonly strangers = new Set<string>();
   private ignored = 0;
   private lastReport = 0;
+  /** The recipient written to last (a run of messages to one JID changes nothing). */
+  private lastTo: string | undefined;
 
   constructor(
     /** Whether a bare JID is known anyway (our account, the roster). */
@@ -26,7 +28,8 @@ export class PresenceScope {
 
   /** We wrote to `to`: its presence counts from now on. */
   wroteTo(to: string | undefined): void {
-    if (!to) return;
+    if (!to || to === this.lastTo) return;
+    this.lastTo = to;
     // On the send path, so no full parse: the bare part is what is before the '/', in the
     // lower case the server reports presence in.
     const slash = to.indexOf('/');

@@ -62,13 +62,13 @@ export function readMessage(el: XmlElement): IncomingMessage {
   };
 }
 
-export function buildMessage(xml: XmlFactory, message: OutgoingMessage): XmlElement {
+export function buildMessage(xml: XmlFactory, message: OutgoingMessage, id = message.id): XmlElement {
   const clean = (text: string | undefined): string | undefined => (text === undefined ? undefined : cleanXmlText(text));
   const subject = clean(message.subject);
   const thread = clean(message.thread);
   return xml(
     'message',
-    { to: message.to, type: message.type, id: message.id },
+    { to: message.to, type: message.type, id },
     subject ? xml('subject', {}, subject) : undefined,
     xml('body', {}, clean(message.body) ?? ''),
     thread ? xml('thread', {}, thread) : undefined,

@@ -33,8 +33,7 @@ export class Messages {
 
   /** Sends a message (in order with everything else we send); resolves once written. */
   send(message: OutgoingMessage, options?: SendOptions): Promise<void> {
-    const id = message.id ?? this.sent.idFor(message.to);
-    return this.port.send(buildMessage(this.port.xml, { ...message, id }), options);
+    return this.port.send(buildMessage(this.port.xml, message, message.id ?? this.sent.idFor(message.to)), options);
   }
 
   /** Every message that arrives but bounces (chat, normal, headline and groupchat alike). */

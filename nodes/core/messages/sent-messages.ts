@@ -14,6 +14,8 @@ export interface Bounce {
 
 export class SentMessages {
   private readonly byId = new Map<string, string>();
+  /** The remembered ids in the order they were made, as a ring: the oldest is overwritten. */
+  private readonly order: string[] = [];
   /** Random per connection, then counted: an id is new, and only its recipient sees it. */
   private readonly prefix = `m${randomBytes(6).toString('hex')}-`;
   private next = 0;
@@ -22,8 +24,13 @@ export class SentMessages {
   idFor(to: string): string {
     this.next += 1;
     const id = this.prefix + this.next.toString(36);
+    // A ring, not Map iteration: iterating a Map from its oldest entry walks over every slot
+    // deleted since the last rehash, which made this a hot spot of the send path.
+    const slot = this.next % REMEMBERED;
+    const oldest = this.order[slot];
+    if (oldest !== undefined) this.byId.delete(oldest);
+    this.order[slot] = id;
     this.byId.set(id, to);
-    if (this.byId.size > REMEMBERED) this.byId.delete(this.byId.keys().next().value as string);
     return id;
   }
 

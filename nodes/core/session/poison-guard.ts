@@ -21,9 +21,12 @@ const NOT_ABOUT_US = new Set(['system-shutdown', 'see-other-host', 'conflict', '
 
 export type DropReport = (error: XmppError) => void;
 
+/** Who to tell if a written stanza is dropped, kept on the stanza itself (a WeakMap entry per stanza cost more on the send path, and in garbage collection). */
+const REPORT = Symbol('drop report');
+type Reported = XmlElement & { [REPORT]?: DropReport };
+
 export class PoisonGuard {
   private readonly suspects = new WeakSet<XmlElement>();
-  private readonly reports = new WeakMap<XmlElement, DropReport>();
   private readonly dropped = new WeakSet<XmlElement>();
   /** The suspect sent alone and not yet acknowledged, if any. */
   private alone: XmlElement | undefined;
@@ -41,7 +44,7 @@ export class PoisonGuard {
    * `acknowledged`), so that if the server ends the stream again, this is the stanza it refused.
    */
   written(stanza: XmlElement, report: DropReport | undefined): boolean {
-    if (report) this.reports.set(stanza, report);
+    if (report) (stanza as Reported)[REPORT] = report;
     if (!this.suspects.has(stanza)) return false;
     this.alone = stanza;
     return true;
@@ -92,7 +95,7 @@ export class PoisonGuard {
   private drop(stanza: XmlElement, condition: string): void {
     this.suspects.delete(stanza);
     this.dropped.add(stanza);
-    const report = this.reports.get(stanza) ?? this.fallbackReport;
+    const report = (stanza as Reported)[REPORT] ?? this.fallbackReport;
     report(new XmppError('poison', `the server ended the stream twice while it was in flight (${condition}); it was dropped`));
   }
 

@@ -51,7 +51,13 @@ export class Session {
   constructor(private readonly options: SessionOptions) {
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
     this.outbox = new Outbox(options.outbox ?? DEFAULT_OUTBOX);
-    this.writer = new OutboxWriter(this.outbox, this.poison, () => (this.online && !this.streamEnding ? this.client : undefined), (stanza) => this.sm?.acknowledged(stanza));
+    this.writer = new OutboxWriter(
+      this.outbox,
+      this.poison,
+      () => (this.online && !this.streamEnding ? this.client : undefined),
+      (stanza) => this.sm?.acknowledged(stanza),
+      () => this.client?.streamManagement.outbound_q.length ?? 0,
+    );
     this.iq = new IqCaller({ write: (iq) => this.send(iq, { queue: false }), ownJid: () => this.jid });
     this.keepalive = new Keepalive(
       options.keepalive ?? DEFAULT_KEEPALIVE,
@@ -185,6 +191,7 @@ export class Session {
     client.on('disconnect', () => this.connectionFailed(this.lastError ?? new XmppError('connection-lost')));
     client.streamManagement.on('resumed', () => this.onOnline(client.jid, true));
     this.poison.watch(client.streamManagement, (stanza) => this.unacked.push(this.outbox.resendEntry(stanza)));
+    client.streamManagement.on('ack', () => this.writer.onAcknowledged());
   }
 
   /** The next attempt: the same client again (so the server can resume the session, XEP-0198), or all anew when there is none yet. */

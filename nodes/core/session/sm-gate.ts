@@ -5,9 +5,12 @@
 // be sent again whole after a server crash).
 import { NS_SM, NS_STREAM } from '../namespaces';
 import type { Client, XmlElement, XmlFactory } from '../xmpp-lib';
+import { detachOutgoingMiddleware, recordSent } from './sm-outgoing';
 
 /** Stanzas written between two requests for an acknowledgement. */
 export const ACK_EVERY = 20;
+/** A pause in sending this long (ms) asks for an acknowledgement of what went before (as xmpp.js does). */
+const PAUSE_MS = 250;
 /** Longest wait for the server's answer to <enable/>. */
 const SETTLE_TIMEOUT_MS = 5000;
 
@@ -20,17 +23,23 @@ export class StreamManagementGate {
   private timer: NodeJS.Timeout | undefined;
   private sinceRequest = 0;
   private awaited: { stanza: XmlElement; resolve: () => void } | undefined;
+  /** We keep stream management's queue ourselves (see sm-outgoing.ts), and so ask after a pause. */
+  private readonly ownQueue: boolean;
+  private pauseTimer: NodeJS.Timeout | undefined;
+  private lastCountedAt = 0;
 
   constructor(
     private readonly client: Client,
     private readonly xml: XmlFactory,
   ) {
+    this.ownQueue = detachOutgoingMiddleware(client);
     client.on('element', (element: XmlElement) => {
       if (element.is('features', NS_STREAM) && element.getChild('bind')) this.offered = element.getChild('sm', NS_SM) !== undefined;
       if (this.pending && (element.is('enabled', NS_SM) || element.is('failed', NS_SM))) this.settled();
     });
     // Every stanza written, ours and the library's (answers to queries included), is counted.
     client.on('send', (stanza: XmlElement) => {
+      if (this.ownQueue) recordSent(client, stanza);
       if (STANZAS.has(stanza.name)) this.counted();
     });
     client.streamManagement.on('ack', (stanza: XmlElement) => {
@@ -61,6 +70,8 @@ export class StreamManagementGate {
   /** The connection ended: nothing waits any more. */
   cancel(): void {
     clearTimeout(this.timer);
+    clearTimeout(this.pauseTimer);
+    this.pauseTimer = undefined;
     this.pending = undefined;
     this.release();
   }
@@ -80,6 +91,20 @@ export class StreamManagementGate {
   private counted(): void {
     this.sinceRequest += 1;
     if (this.sinceRequest >= ACK_EVERY) this.requestAck();
+    if (!this.ownQueue) return;
+    // One timer for a whole burst, not one per stanza: it looks again when it fires.
+    this.lastCountedAt = performance.now();
+    this.pauseTimer ??= setTimeout(() => this.afterPause(), PAUSE_MS);
+  }
+
+  private afterPause(): void {
+    const quiet = performance.now() - this.lastCountedAt;
+    if (quiet < PAUSE_MS) {
+      this.pauseTimer = setTimeout(() => this.afterPause(), PAUSE_MS - quiet);
+      return;
+    }
+    this.pauseTimer = undefined;
+    if (this.sinceRequest > 0) this.requestAck();
   }
 
   private settled(): void {
