@@ -51,6 +51,11 @@ export interface NodeRedOptions {
   contextStorage?: Record<string, unknown>;
   /** Extra environment variables for the Node-RED process (added to this process's own). */
   env?: Record<string, string>;
+  /**
+   * Node-RED's functionGlobalContext: names for `global.get()` in function nodes, each the
+   * built-in module it requires, e.g. { perf_hooks: 'perf_hooks' }. None when not given.
+   */
+  functionGlobalContext?: Record<string, string>;
 }
 
 let packed: Promise<string> | undefined;
@@ -114,7 +119,14 @@ export async function installPackage(userDir: string, tarball: string): Promise<
   });
 }
 
-function settingsFile(options: { port: number; userDir: string; logLevel: LogLevel; credentialSecret: string; contextStorage?: Record<string, unknown> }): string {
+function settingsFile(options: {
+  port: number;
+  userDir: string;
+  logLevel: LogLevel;
+  credentialSecret: string;
+  contextStorage?: Record<string, unknown>;
+  functionGlobalContext?: Record<string, string>;
+}): string {
   const settings = {
     ...(options.contextStorage ? { contextStorage: options.contextStorage } : {}),
     uiHost: '127.0.0.1',
@@ -131,7 +143,10 @@ function settingsFile(options: { port: number; userDir: string; logLevel: LogLev
     editorTheme: { palette: { catalogues: [] }, tours: false, projects: { enabled: false } },
     logging: { console: { level: options.logLevel, metrics: false, audit: false } },
   };
-  return `// Written by test/rig/node-red-process.ts\nmodule.exports = ${JSON.stringify(settings, null, 2)};\n`;
+  // Modules can only be required in the settings file itself, so these go in as code.
+  const globals = Object.entries(options.functionGlobalContext ?? {}).map(([name, module]) => `${JSON.stringify(name)}: require(${JSON.stringify(module)})`);
+  const context = globals.length > 0 ? `module.exports.functionGlobalContext = { ${globals.join(', ')} };\n` : '';
+  return `// Written by test/rig/node-red-process.ts\nmodule.exports = ${JSON.stringify(settings, null, 2)};\n${context}`;
 }
 
 export class NodeRedProcess {
@@ -187,6 +202,7 @@ export class NodeRedProcess {
         logLevel: options.logLevel ?? 'info',
         credentialSecret: options.credentialSecret ?? randomBytes(24).toString('hex'),
         contextStorage: options.contextStorage,
+        functionGlobalContext: options.functionGlobalContext,
       }),
     );
     const redJs = options.nodeRed ? join(userDir, 'node_modules', 'node-red', 'red.js') : join(REPO_ROOT, 'node_modules', 'node-red', 'red.js');

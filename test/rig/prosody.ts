@@ -23,6 +23,8 @@ export interface ProsodyOptions {
   requireEncryption?: boolean;
   /** A fixed c2s port (default: a free one). */
   port?: number;
+  /** More c2s ports on 127.0.0.1 besides `port` (e.g. to tell two clients' connection attempts apart). */
+  extraPorts?: number[];
   /** The largest stanza a client may send, in bytes (default 2 MiB; Prosody's own default is 256 KiB). */
   stanzaLimit?: number;
   /** An external component (XEP-0114) at strangers.localhost, to send stanzas from any JID of that domain. */
@@ -118,7 +120,7 @@ export class Prosody {
       `data_path = "${join(dir, 'data')}"`,
       `log = { info = "${join(dir, 'prosody.log')}"; error = "${join(dir, 'error.log')}" }`,
       'interfaces = { "127.0.0.1" }',
-      `c2s_ports = { ${port} }`,
+      `c2s_ports = { ${[port, ...(options.extraPorts ?? [])].join('; ')} }`,
       's2s_ports = { }',
       'http_ports = { }',
       'https_ports = { }',
