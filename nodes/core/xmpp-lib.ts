@@ -75,6 +75,8 @@ export interface StreamManagement extends EventEmitter {
   enableSent: boolean;
   id: string;
   outbound_q: Array<{ stanza: XmlElement; stamp?: string }>;
+  /** Stanzas received, for our acknowledgements. */
+  inbound: number;
 }
 
 /** What xmpp.js's middleware hands each route: the stanza, and for a query its one child. */

@@ -127,23 +127,25 @@ describe('the outbox writer', () => {
   it('holds writing while IN_FLIGHT stanzas await acknowledgement, and goes on when acknowledgements come', async () => {
     const { client, sent } = fakeClient();
     const outbox = new Outbox();
-    let inFlight = IN_FLIGHT - 1;
-    const writer = new OutboxWriter(outbox, new PoisonGuard(() => undefined), () => client, () => undefined, () => inFlight);
+    // What the server has not acknowledged: what it had, plus what was written since.
+    let acknowledgedUpTo = -(IN_FLIGHT - 2);
+    const inFlight = (): number => sent.length - acknowledgedUpTo;
+    const writer = new OutboxWriter(outbox, new PoisonGuard(() => undefined), () => undefined, () => undefined, inFlight);
     const done: string[] = [];
-    queue(outbox, writer, '1', done);
-    inFlight = IN_FLIGHT;
-    queue(outbox, writer, '2', done);
-    queue(outbox, writer, '3', done);
+    for (const body of ['1', '2', '3', '4']) queue(outbox, writer, body, done);
+    // Written in one run now, but only as many as the window has room for.
+    (writer as unknown as { writable: () => Client | undefined }).writable = () => client;
+    writer.now();
     await turns();
-    assert.deepEqual(sent, ['1'], 'the window is full: the rest waits in the outbox');
+    assert.deepEqual(sent, ['1', '2'], 'the window had room for two: the rest waits in the outbox');
     assert.equal(outbox.size, 2);
     writer.onAcknowledged();
     await turns();
-    assert.deepEqual(sent, ['1'], 'still full');
-    inFlight = 10;
+    assert.deepEqual(sent, ['1', '2'], 'still full');
+    acknowledgedUpTo = sent.length;
     writer.onAcknowledged();
     await turns();
-    assert.deepEqual(sent, ['1', '2', '3']);
-    assert.deepEqual(done, ['1', '2', '3']);
+    assert.deepEqual(sent, ['1', '2', '3', '4']);
+    assert.deepEqual(done, ['1', '2', '3', '4']);
   });
 });

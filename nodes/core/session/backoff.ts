@@ -1,6 +1,6 @@
 // Delays between reconnect attempts: exponential, capped, with full jitter so that many
 // clients restarted together do not all come back in the same instant. While the server's
-// address refuses connections (nothing listens: a restart, a short outage) the first minute is
+// address refuses connections (nothing listens: a restart, a short outage) the first 30 s are
 // tried every 250–500 ms: a refused TCP connection costs the server nothing, and the session
 // is back within half a second of the server. Anything else (a server that accepts and then
 // fails, a timeout) backs off exponentially, and so does a refusal that lasts.
@@ -15,7 +15,7 @@ export interface BackoffOptions {
   quickWindowMs?: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 60_000, stableMs: 30_000, quickMs: 250, quickWindowMs: 60_000 };
+export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 60_000, stableMs: 30_000, quickMs: 250, quickWindowMs: 30_000 };
 
 export class Backoff {
   private attempts = 0;

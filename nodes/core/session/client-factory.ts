@@ -6,6 +6,7 @@ import type { Jid } from '../jid';
 import { acknowledgePromptly } from './ack-nudge';
 import { followRedirectsOurselves, noDelay, useTrustForDirectTls } from './client-adjustments';
 import { guardDataPath } from './data-path-guard';
+import { bypassIncomingMiddleware } from './sm-fast-path';
 import { installScram, loginFunction } from './login';
 import type { SaltedPasswordCache } from './scram';
 import { serviceUri, type Security, type ServerAddress } from './server-address';
@@ -51,6 +52,7 @@ export function createClient(lib: XmppLib, settings: ClientSettings, hooks: Clie
     resource: jid.resource,
   });
   client.reconnect.stop(); // the session reconnects, with backoff and a stop on bad credentials
+  bypassIncomingMiddleware(client);
   guardDataPath(client, lib, settings.inbound, hooks.violation);
   gateLibrarySends(client, lib.xml, settings.maxStanzaBytes, hooks.refused);
   if (security === 'tls') useTrustForDirectTls(client, trust, jid.domain, hooks.fail);

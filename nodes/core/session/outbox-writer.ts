@@ -2,7 +2,7 @@
 // in one write (one system call and one TCP segment, not one per stanza), a suspect of the poison
 // guard alone and acknowledged before anything more goes out. A stanza after a quiet spell goes
 // out at once; in a burst, what the flows send in one turn of the event loop is gathered first.
-// At most about IN_FLIGHT stanzas are written and not yet acknowledged by the server (stream
+// At most IN_FLIGHT stanzas are written and not yet acknowledged by the server (stream
 // management); the rest waits here, in order, until acknowledgements come. That bounds what must
 // be sent again after a crash, and keeps xmpp.js's queue of unacknowledged stanzas small: it takes
 // them off the front one at a time, which costs time in proportion to its length once the queue
@@ -15,7 +15,7 @@ import type { Client, XmlElement } from '../xmpp-lib';
 /** Most bytes written at once when stanzas queue up. */
 const RUN_BYTES = 64 * 1024;
 /** Stanzas written and not yet acknowledged, beyond which writing waits for acknowledgements. */
-export const IN_FLIGHT = 1000;
+export const IN_FLIGHT = 250;
 /** Writes begun closer together than this (ms) make a burst. */
 const BURST_GAP_MS = 0.5;
 
@@ -71,12 +71,13 @@ export class OutboxWriter {
     try {
       this.outbox.expire();
       for (let client = this.writable(); client && this.outbox.size > 0; client = this.writable()) {
-        if (this.inFlight() >= IN_FLIGHT) {
+        const room = IN_FLIGHT - this.inFlight();
+        if (room <= 0) {
           this.held = true;
           break;
         }
         const first = this.outbox.peek();
-        const run = first && this.poison.isSuspect(first.stanza) ? this.outbox.take(0, () => false) : this.outbox.take(RUN_BYTES, (entry) => !this.poison.isSuspect(entry.stanza));
+        const run = first && this.poison.isSuspect(first.stanza) ? this.outbox.take(0, () => false) : this.outbox.take(RUN_BYTES, (entry) => !this.poison.isSuspect(entry.stanza), room);
         try {
           // A resend is serialized again (stream management may have added a delay stamp).
           await writeRun(client, run.map((entry) => ({ stanza: entry.stanza, passed: entry.passed ?? pass(entry.stanza, Number.MAX_SAFE_INTEGER) })));

@@ -82,13 +82,13 @@ export class Outbox {
 
   /**
    * Takes a run from the front to be written together: the first entry, then the following ones
-   * while `joins` accepts them and the run stays within `maxBytes`.
+   * while `joins` accepts them and the run stays within `maxBytes` and `maxCount`.
    */
-  take(maxBytes: number, joins: (entry: OutboxEntry) => boolean): OutboxEntry[] {
+  take(maxBytes: number, joins: (entry: OutboxEntry) => boolean, maxCount = Infinity): OutboxEntry[] {
     let count = 0;
     let bytes = 0;
     for (const entry of this.entries) {
-      if (count > 0 && (bytes + entry.bytes > maxBytes || !joins(entry))) break;
+      if (count > 0 && (count >= maxCount || bytes + entry.bytes > maxBytes || !joins(entry))) break;
       count += 1;
       bytes += entry.bytes;
     }

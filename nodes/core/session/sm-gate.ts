@@ -5,7 +5,7 @@
 // be sent again whole after a server crash).
 import { NS_SM, NS_STREAM } from '../namespaces';
 import type { Client, XmlElement, XmlFactory } from '../xmpp-lib';
-import { detachOutgoingMiddleware, recordSent } from './sm-outgoing';
+import { detachOutgoingMiddleware, recordSent } from './sm-fast-path';
 
 /** Stanzas written between two requests for an acknowledgement. */
 export const ACK_EVERY = 20;
