@@ -59,10 +59,8 @@ function xmppOut(flavour: Flavour, id: string, z: string, server: string, to: st
   return { id, type: 'xmpp-out', z, name: id, server, to, msgType: 'chat', subject: '', x: 500, y: 100, wires: [] };
 }
 
-/** inject ("<run>|<n>") → a function sending n messages "<run>:<i>" in batches that let Node-RED breathe → xmpp out. */
-export function sendFlow(flavour: Flavour, prefix: string, account: Account, to: string): { nodes: FlowNode[]; trigger: string } {
-  const z = `${prefix}-send-tab`;
-  const func = `const [run, count] = String(msg.payload).split('|');
+/** A function sending n msgs "<run>:<i>" (asked for by a payload "<run>|<n>") in batches that let Node-RED breathe. */
+const GENERATE = `const [run, count] = String(msg.payload).split('|');
 const n = Number(count);
 let i = 0;
 const batch = () => {
@@ -72,6 +70,23 @@ const batch = () => {
 };
 batch();
 return null;`;
+
+/** A function counting "<run>:<i>" payloads (order too) that reports to `reportUrl` once n arrived. */
+function counter(n: number, reportUrl: string): string {
+  return `${NOW}const [run, index] = String(msg.payload).split(':');
+let s = flow.get('s');
+if (!s || s.run !== run) { s = { run, count: 0, next: 0, outOfOrder: 0 }; flow.set('s', s); }
+s.count += 1;
+if (Number(index) !== s.next) s.outOfOrder += 1;
+s.next = Number(index) + 1;
+if (s.count === ${n}) return { url: ${JSON.stringify(reportUrl)} + 'count-' + run, payload: { count: s.count, outOfOrder: s.outOfOrder, at: now() } };
+return null;`;
+}
+
+/** inject ("<run>|<n>") → a function sending n messages "<run>:<i>" in batches that let Node-RED breathe → xmpp out. */
+export function sendFlow(flavour: Flavour, prefix: string, account: Account, to: string): { nodes: FlowNode[]; trigger: string } {
+  const z = `${prefix}-send-tab`;
+  const func = GENERATE;
   return {
     trigger: `${prefix}-send-go`,
     nodes: [
@@ -90,14 +105,7 @@ return null;`;
  */
 export function countFlow(flavour: Flavour, prefix: string, account: Account, n: number, reportUrl: string): { nodes: FlowNode[]; peek: string } {
   const z = `${prefix}-count-tab`;
-  const count = `${NOW}const [run, index] = String(msg.payload).split(':');
-let s = flow.get('s');
-if (!s || s.run !== run) { s = { run, count: 0, next: 0, outOfOrder: 0 }; flow.set('s', s); }
-s.count += 1;
-if (Number(index) !== s.next) s.outOfOrder += 1;
-s.next = Number(index) + 1;
-if (s.count === ${n}) return { url: ${JSON.stringify(reportUrl)} + 'count-' + run, payload: { count: s.count, outOfOrder: s.outOfOrder, at: now() } };
-return null;`;
+  const count = counter(n, reportUrl);
   const peek = `const s = flow.get('s') || { run: '', count: 0, outOfOrder: 0 };
 return { url: ${JSON.stringify(reportUrl)} + 'peek-' + s.run, payload: { count: s.count, outOfOrder: s.outOfOrder } };`;
   return {
@@ -110,6 +118,24 @@ return { url: ${JSON.stringify(reportUrl)} + 'peek-' + s.run, payload: { count: 
       inject(`${prefix}-count-peek`, z, '', [[`${prefix}-count-peek-fn`]]),
       fn(`${prefix}-count-peek-fn`, z, peek, [[`${prefix}-count-report`]]),
       httpRequest(`${prefix}-count-report`, z),
+    ],
+  };
+}
+
+/**
+ * Node-RED alone: the counting function of countFlow fed the same msgs by a function node, no
+ * XMPP at all. Its CPU time is what Node-RED itself costs to carry the msgs (and make them).
+ */
+export function floorFlow(prefix: string, n: number, reportUrl: string): { nodes: FlowNode[]; trigger: string } {
+  const z = `${prefix}-floor-tab`;
+  return {
+    trigger: `${prefix}-floor-go`,
+    nodes: [
+      { id: z, type: 'tab', label: 'Node-RED alone', disabled: false, info: '' },
+      inject(`${prefix}-floor-go`, z, '0', [[`${prefix}-floor-gen`]]),
+      fn(`${prefix}-floor-gen`, z, GENERATE, [[`${prefix}-floor-count`]]),
+      fn(`${prefix}-floor-count`, z, counter(n, reportUrl), [[`${prefix}-floor-report`]]),
+      httpRequest(`${prefix}-floor-report`, z),
     ],
   };
 }

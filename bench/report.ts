@@ -12,7 +12,7 @@ export interface ColumnResult {
   error?: string;
 }
 
-export type MeasureName = 'out' | 'in' | 'echo' | 'rpc' | 'recovery' | 'outage' | 'memory';
+export type MeasureName = 'out' | 'in' | 'floor' | 'echo' | 'rpc' | 'recovery' | 'outage' | 'memory';
 
 export type Measures = Record<MeasureName, Partial<Record<Column, ColumnResult>>>;
 
@@ -82,6 +82,15 @@ export function rows(measures: Measures, counts: { out: number; in: number; echo
     row(`${label}, lost (sum of runs)`, name, 'lost', 0, '0', lost === undefined ? undefined : lost === 0 && !measures[name].ours?.error);
     const disorder = sum(measures, name, 'ours', 'outOfOrder');
     row(`${label}, out of order`, name, 'outOfOrder', 0, '0 (order kept)', disorder === undefined ? undefined : disorder === 0);
+  }
+  // What Node-RED itself costs: the counting function fed by a function node, no XMPP; and what is left of ours.
+  const floor = at('floor', 'ours', 'cpuS');
+  row(`  Node-RED alone: the same msgs into the same function, CPU s`, 'floor', 'cpuS', 2, '-', undefined);
+  const inOurs = at('in', 'ours', 'cpuS');
+  const inBare = at('in', 'bare', 'cpuS');
+  if (floor !== undefined && inOurs !== undefined) {
+    const rest = inOurs - floor;
+    out.push({ measure: '  ours minus Node-RED alone, CPU s', cells: { bare: '-', official: '-', ours: rest.toFixed(2) }, ratio: ratio(rest, inBare), goal: '-', verdict: 'n/a' });
   }
 
   row(`echo round trip (${counts.echo}), median ms`, 'echo', 'median', 2, '-', undefined);

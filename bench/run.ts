@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { BareProcess } from './bare-process';
 import { BenchClient } from './bench-client';
 import { cpuMs, ReportServer, rssMiB, sleep, summarize, wallMs, within } from './bench-util';
-import { countFlow, echoFlow, rpcLoopFlow, sendFlow, type Account } from './flows';
+import { countFlow, echoFlow, floorFlow, rpcLoopFlow, sendFlow, type Account } from './flows';
 import { officialSource } from './official';
 import { rows, table, type Column, type ColumnResult, type MeasureName, type Measures } from './report';
 import { NodeRedProcess, REPO_ROOT, type FlowNode } from '../test/rig/node-red-process';
@@ -29,7 +29,7 @@ const PASSWORD = 'bench-secret';
 
 const log = (text: string): void => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}`);
 
-const measures: Measures = { out: {}, in: {}, echo: {}, rpc: {}, recovery: {}, outage: {}, memory: {} };
+const measures: Measures = { out: {}, in: {}, floor: {}, echo: {}, rpc: {}, recovery: {}, outage: {}, memory: {} };
 
 /** Runs one column of a measure; a failure is written down, not thrown. */
 async function column(name: MeasureName, col: Column, body: (result: ColumnResult) => Promise<void>): Promise<void> {
@@ -389,6 +389,20 @@ async function main(): Promise<number> {
       await column('in', 'official', (result) => inFlow(result, off, `off-in@${DOMAIN}`, 'f-count-peek', 'f'));
     }
     await column('in', 'ours', (result) => inFlow(result, red, `ours-in@${DOMAIN}`, 'u-count-peek', 'u'));
+    // Node-RED alone: the same counting function, fed by a function node instead of xmpp-in.
+    const floor = floorFlow('n', SIZE.in, reports.url);
+    await red.deploy(floor.nodes);
+    await column('floor', 'ours', async (result) => {
+      for (let r = 0; r <= SIZE.runs; r += 1) {
+        const run = `n${r}`;
+        const report = reports.next<{ count: number; outOfOrder: number; at: number }>(`count-${run}`, batchTimeout(SIZE.in));
+        const cpu0 = cpuMs(red.pid!);
+        await inject(red, floor.trigger, `${run}|${SIZE.in}`);
+        const got = await report;
+        // The first run warms up.
+        if (r > 0) result.runs.push({ cpuS: (cpuMs(red.pid!) - cpu0) / 1000, lost: SIZE.in - got.count, outOfOrder: got.outOfOrder });
+      }
+    });
 
     // 4. iq-rpc through a flow, against an IQ-RPC call from the bare worker.
     log(`iq-rpc: ${SIZE.rpc} sequential calls × ${SIZE.runs}`);
