@@ -41,4 +41,15 @@ describe('reconnect backoff', () => {
     const backoff = new Backoff({ initialMs: 500, maxMs: 60_000, stableMs: 1, quickMs: 250, quickWindowMs: 60_000 }, () => 1, () => 0);
     assert.deepEqual([backoff.next(false), backoff.next(false), backoff.next(true), backoff.next(false)], [500, 1000, 500, 2000]);
   });
+
+  it('gives each outage its own quick window, even when the connection did not stay up long enough to reset', () => {
+    let clock = 0;
+    const backoff = new Backoff({ initialMs: 500, maxMs: 60_000, stableMs: 30_000, quickMs: 250, quickWindowMs: 30_000 }, () => 1, () => clock);
+    while (clock < 40_000) clock += backoff.next(true); // a first outage outlasts its quick window
+    assert.equal(backoff.next(true) > 500, true);
+    clock += 5_000;
+    backoff.connected(); // up for 5 s (no reset), then refused again
+    clock += 5_000;
+    assert.equal(backoff.next(true), 500, 'quick again');
+  });
 });

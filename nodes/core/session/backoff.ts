@@ -49,6 +49,11 @@ export class Backoff {
     return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
   }
 
+  /** Connected again: a refusal from now on starts a new outage (the exponential delays still wait for a stable connection to reset). */
+  connected(): void {
+    this.outageSince = undefined;
+  }
+
   reset(): void {
     this.attempts = 0;
     this.failures = 0;

@@ -15,7 +15,7 @@ import type { Client, XmlElement } from '../xmpp-lib';
 /** Most bytes written at once when stanzas queue up. */
 const RUN_BYTES = 64 * 1024;
 /** Stanzas written and not yet acknowledged, beyond which writing waits for acknowledgements. */
-export const IN_FLIGHT = 250;
+export const IN_FLIGHT = 500;
 /** Writes begun closer together than this (ms) make a burst. */
 const BURST_GAP_MS = 0.5;
 

@@ -244,6 +244,7 @@ export class Session {
     if (this.current.state !== 'connecting' || this.stopping) return;
     this.streamEnding = false;
     this.setStatus({ state: 'online', jid, resumed });
+    this.backoff.connected();
     this.timers.stable = setTimeout(() => this.backoff.reset(), this.backoff.stableMs);
     this.timers.stable.unref();
     this.keepalive.start();
