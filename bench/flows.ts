@@ -157,7 +157,11 @@ export function echoFlow(flavour: Flavour, prefix: string, account: Account): Fl
  * the time of each call with perf_hooks and calls again until n are done, then reports the
  * samples. A Catch node reports the first failure.
  */
-export function rpcLoopFlow(account: Account, to: string, reportUrl: string): { nodes: FlowNode[]; trigger: string } {
+/**
+ * A loop timing each iq-rpc call inside the flow. With `alone`, a function passing the msg on
+ * stands where iq-rpc was: what the loop itself (two hops between nodes) costs in Node-RED.
+ */
+export function rpcLoopFlow(account: Account, to: string, reportUrl: string, alone = false): { nodes: FlowNode[]; trigger: string } {
   const z = 'rpc-tab';
   const start = `${NOW}const [run, count] = String(msg.payload).split('|');
 flow.set('loop', { run, n: Number(count), i: 0, samples: [], t0: now() });
@@ -178,7 +182,7 @@ return [null, { url: ${JSON.stringify(reportUrl)} + 'rpc-' + loop.run, payload: 
       config('ours', 'rpc-account', account),
       inject('rpc-go', z, '0', [['rpc-start']]),
       fn('rpc-start', z, start, [['rpc-call']]),
-      {
+      alone ? fn('rpc-call', z, 'return msg;', [['rpc-step']]) : {
         id: 'rpc-call',
         type: 'iq-rpc',
         z,

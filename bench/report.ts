@@ -12,7 +12,7 @@ export interface ColumnResult {
   error?: string;
 }
 
-export type MeasureName = 'out' | 'in' | 'floor' | 'echo' | 'rpc' | 'recovery' | 'outage' | 'memory';
+export type MeasureName = 'out' | 'in' | 'floor' | 'rpcFloor' | 'echo' | 'rpc' | 'recovery' | 'outage' | 'memory';
 
 export type Measures = Record<MeasureName, Partial<Record<Column, ColumnResult>>>;
 
@@ -105,6 +105,12 @@ export function rows(measures: Measures, counts: { out: number; in: number; echo
   const rpcBare = at('rpc', 'bare', 'median');
   row(`iq-rpc call (${counts.rpc}), median ms`, 'rpc', 'median', 2, '≤ 1.5× bare IQ', defined(rpcOurs, rpcBare) ? rpcOurs! <= 1.5 * rpcBare! : undefined);
   row('iq-rpc call, p99 ms', 'rpc', 'p99', 2, '-', undefined);
+  row('  Node-RED alone: the same loop, a function for iq-rpc, median ms', 'rpcFloor', 'median', 2, '-', undefined);
+  const rpcFloor = at('rpcFloor', 'ours', 'median');
+  if (rpcFloor !== undefined && rpcOurs !== undefined) {
+    const rest = rpcOurs - rpcFloor;
+    out.push({ measure: '  ours minus Node-RED alone, median ms', cells: { bare: '-', official: '-', ours: rest.toFixed(2) }, ratio: ratio(rest, rpcBare), goal: '-', verdict: 'n/a' });
+  }
 
   const recovery = at('recovery', 'ours', 'ms');
   row('recovery: port open → first echo, ms', 'recovery', 'ms', 0, 'median ≤ 1000', recovery === undefined ? undefined : recovery <= 1000);

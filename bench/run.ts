@@ -29,7 +29,7 @@ const PASSWORD = 'bench-secret';
 
 const log = (text: string): void => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}`);
 
-const measures: Measures = { out: {}, in: {}, floor: {}, echo: {}, rpc: {}, recovery: {}, outage: {}, memory: {} };
+const measures: Measures = { out: {}, in: {}, floor: {}, rpcFloor: {}, echo: {}, rpc: {}, recovery: {}, outage: {}, memory: {} };
 
 /** Runs one column of a measure; a failure is written down, not thrown. */
 async function column(name: MeasureName, col: Column, body: (result: ColumnResult) => Promise<void>): Promise<void> {
@@ -396,8 +396,18 @@ async function main(): Promise<number> {
       for (let r = 0; r <= SIZE.runs; r += 1) {
         const run = `n${r}`;
         const report = reports.next<{ count: number; outOfOrder: number; at: number }>(`count-${run}`, batchTimeout(SIZE.in));
+        report.catch(() => undefined); // awaited below; a failed inject must not leave it unhandled
         const cpu0 = cpuMs(red.pid!);
-        await inject(red, floor.trigger, `${run}|${SIZE.in}`);
+        // Right after a deploy the inject may not answer yet.
+        for (let tries = 0; ; tries += 1) {
+          try {
+            await inject(red, floor.trigger, `${run}|${SIZE.in}`);
+            break;
+          } catch (error) {
+            if (tries >= 50) throw error;
+            await sleep(100);
+          }
+        }
         const got = await report;
         // The first run warms up.
         if (r > 0) result.runs.push({ cpuS: (cpuMs(red.pid!) - cpu0) / 1000, lost: SIZE.in - got.count, outOfOrder: got.outOfOrder });
@@ -442,6 +452,30 @@ async function main(): Promise<number> {
       await loop('warm', 50, 30_000);
       for (let r = 1; r <= SIZE.runs; r += 1) {
         const s = summarize(await loop(`r${r}`, SIZE.rpc, 60_000 + SIZE.rpc * 20));
+        result.runs.push({ median: s.median, p99: s.p99, max: s.max, n: s.n });
+      }
+    });
+    // Node-RED alone: the same loop with a function where iq-rpc was.
+    const aloneRpc = rpcLoopFlow(account('ours-rpc', port), responder.jid, reports.url, true);
+    await red.deploy(aloneRpc.nodes);
+    await column('rpcFloor', 'ours', async (result) => {
+      const loop = async (run: string, n: number): Promise<number[]> => {
+        const done = reports.next<{ samples: number[] }>(`rpc-${run}`, 60_000);
+        done.catch(() => undefined);
+        for (let tries = 0; ; tries += 1) {
+          try {
+            await inject(red, aloneRpc.trigger, `${run}|${n}`);
+            break;
+          } catch (error) {
+            if (tries >= 50) throw error;
+            await sleep(100);
+          }
+        }
+        return (await done).samples;
+      };
+      await loop('awarm', 50);
+      for (let r = 1; r <= SIZE.runs; r += 1) {
+        const s = summarize(await loop(`a${r}`, SIZE.rpc));
         result.runs.push({ median: s.median, p99: s.p99, max: s.max, n: s.n });
       }
     });
