@@ -99,7 +99,17 @@ export function rows(measures: Measures, counts: { out: number; in: number; echo
   row('echo round trip, p99 ms', 'echo', 'p99', 2, '≤ 2× bare', defined(p99Ours, p99Bare) ? p99Ours! <= 2 * p99Bare! : undefined);
   const over = values(measures, 'echo', 'ours', 'over30');
   row('echo round trip, over 30 ms', 'echo', 'over30', 0, `0 of ${counts.echo}`, over.length > 0 ? over.every((v) => v === 0) : undefined);
-  row('echo, bot CPU µs per round trip', 'echo', 'cpuUsPerRt', 0, '-', undefined);
+  const echoCpuOurs = at('echo', 'ours', 'cpuUsPerRt');
+  const echoCpuBare = at('echo', 'bare', 'cpuUsPerRt');
+  const echoCpuOfficial = at('echo', 'official', 'cpuUsPerRt');
+  row(
+    'echo, bot CPU µs per round trip',
+    'echo',
+    'cpuUsPerRt',
+    0,
+    echoCpuOfficial === undefined ? '≤ 1.5× bare (official n/a)' : '≤ official and ≤ 1.5× bare',
+    defined(echoCpuOurs, echoCpuBare) ? echoCpuOurs! <= 1.5 * echoCpuBare! && (echoCpuOfficial === undefined || echoCpuOurs! <= echoCpuOfficial) : undefined,
+  );
 
   const rpcOurs = at('rpc', 'ours', 'median');
   const rpcBare = at('rpc', 'bare', 'median');

@@ -4,7 +4,9 @@
 // ("bare") and the official node-red-node-xmpp in another Node-RED ("official"). Prints a table
 // and writes every raw figure to bench/results/latest.json. Asserts no timing: exits non-zero
 // only when a measure of bare or ours did not complete or lost messages.
-// BENCH_LONG_OUTAGE_S shortens (or lengthens) the long outage only; BENCH_RESULTS names the JSON file.
+// BENCH_LONG_OUTAGE_S shortens (or lengthens) the long outage only; BENCH_RESULTS names the JSON file;
+// OFFICIAL_XMPP_TGZ names a tarball of node-red-node-xmpp 0.7.0 when the npm registry does not serve it
+// (the official column is skipped, and the report says why, when neither is there).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
