@@ -9,6 +9,8 @@ export const ERROR_CODES = [
   'connection-lost',
   'tls-untrusted',
   'tls-unavailable',
+  'tls-required',
+  'no-mechanism',
   'conflict',
   'stream-error',
   'inbound-too-large',
@@ -57,8 +59,10 @@ export class XmppError extends Error {
  * another client took our full JID: retrying would start a kick-each-other loop. A server that
  * asks for an absurd SCRAM iteration count would only ask again.
  */
+const FATAL = new Set<ErrorCode>(['not-authorized', 'conflict', 'tls-unavailable', 'tls-required', 'no-mechanism', 'scram-iterations']);
+
 export function isFatal(error: XmppError): boolean {
-  return error.code === 'not-authorized' || error.code === 'conflict' || error.code === 'tls-unavailable' || error.code === 'scram-iterations';
+  return FATAL.has(error.code);
 }
 
 const TLS_CODES = new Set([

@@ -8,6 +8,8 @@ const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
 export interface FakeServerOptions {
   /** What the server offers and does at login: PLAIN (accepts anything) or SCRAM-SHA-1 with this iteration count (never completes). */
   login?: { mechanism: 'PLAIN' } | { mechanism: 'SCRAM-SHA-1'; iterations: number };
+  /** The mechanisms to announce instead (as a server that stores only SCRAM-SHA-256 would). */
+  offer?: string[];
 }
 
 /** One client connection, as the server sees it. */
@@ -71,8 +73,8 @@ export class FakeConnection {
     for (let headers = (text.match(/<stream:stream\b/g) ?? []).length; headers > 0; headers -= 1) {
       this.write(this.header());
       if (this.streams === 1) {
-        const mechanism = this.options.login?.mechanism ?? 'PLAIN';
-        this.write(`<stream:features><mechanisms xmlns='${NS_SASL}'><mechanism>${mechanism}</mechanism></mechanisms></stream:features>`);
+        const offered = this.options.offer ?? [this.options.login?.mechanism ?? 'PLAIN'];
+        this.write(`<stream:features><mechanisms xmlns='${NS_SASL}'>${offered.map((m) => `<mechanism>${m}</mechanism>`).join('')}</mechanisms></stream:features>`);
       } else {
         this.write(`<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>`);
       }

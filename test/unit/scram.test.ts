@@ -59,6 +59,8 @@ describe('SCRAM-SHA-1', () => {
     assert.equal(chooseMechanism(['PLAIN', 'SCRAM-SHA-1'], false, 'starttls'), 'SCRAM-SHA-1');
     assert.equal(chooseMechanism(['PLAIN'], true, 'starttls'), 'PLAIN');
     assert.equal(chooseMechanism(['PLAIN'], false, 'none'), 'PLAIN');
-    assert.throws(() => chooseMechanism(['PLAIN'], false, 'starttls'), (e: unknown) => e instanceof XmppError && e.code === 'not-authorized');
+    // Nothing usable: a named error that lists what the server offered (issue 13), not "not authorized".
+    assert.throws(() => chooseMechanism(['PLAIN'], false, 'starttls'), (e: unknown) => e instanceof XmppError && e.code === 'no-mechanism' && e.detail === 'PLAIN');
+    assert.throws(() => chooseMechanism(['SCRAM-SHA-256', 'X-OAUTH2'], true, 'tls'), (e: unknown) => e instanceof XmppError && e.code === 'no-mechanism' && e.detail === 'SCRAM-SHA-256, X-OAUTH2');
   });
 });

@@ -19,7 +19,7 @@ interface MechanismFactory {
 export function chooseMechanism(offered: readonly string[], secure: boolean, security: Security): string {
   if (offered.includes(SCRAM_SHA_1)) return SCRAM_SHA_1;
   if (offered.includes('PLAIN') && (secure || security === 'none')) return 'PLAIN';
-  throw new XmppError('not-authorized', `no safe login mechanism offered (${offered.join(', ') || 'none'})`);
+  throw new XmppError('no-mechanism', offered.join(', ') || 'none');
 }
 
 export function loginFunction(username: string, password: string, security: Security): LoginFunction {
