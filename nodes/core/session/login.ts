@@ -1,8 +1,8 @@
-// How we log in: our own SCRAM-SHA-1 (fast, and it checks the server), and PLAIN only over an
-// encrypted stream or when the user chose no encryption at all.
+// How we log in: our own SCRAM (SHA-256 when offered, else SHA-1: fast, and it checks the server),
+// and PLAIN only over an encrypted stream or when the user chose no encryption at all.
 import { XmppError } from '../errors';
 import { NS_SASL } from '../namespaces';
-import { SCRAM_SHA_1, ScramError, ScramSha1, type SaltedPasswordCache } from './scram';
+import { SCRAM_SHA_1, SCRAM_SHA_256, Scram, ScramError, ScramSha1, ScramSha256, type SaltedPasswordCache } from './scram';
 import type { Security } from './server-address';
 import type { Client, XmlElement } from '../xmpp-lib';
 
@@ -17,6 +17,7 @@ interface MechanismFactory {
 }
 
 export function chooseMechanism(offered: readonly string[], secure: boolean, security: Security): string {
+  if (offered.includes(SCRAM_SHA_256)) return SCRAM_SHA_256;
   if (offered.includes(SCRAM_SHA_1)) return SCRAM_SHA_1;
   if (offered.includes('PLAIN') && (secure || security === 'none')) return 'PLAIN';
   throw new XmppError('no-mechanism', offered.join(', ') || 'none');
@@ -29,20 +30,27 @@ export function loginFunction(username: string, password: string, security: Secu
 }
 
 /**
- * Puts our SCRAM-SHA-1 in place of xmpp.js's and checks the server's final signature when
+ * Puts our SCRAM-SHA-256 and SCRAM-SHA-1 in place of xmpp.js's and checks the server's final signature when
  * <success/> arrives. `fail` ends the attempt when the server cannot prove itself.
  */
 export function installScram(client: Client & { saslFactory?: unknown }, cache: SaltedPasswordCache, fail: (error: XmppError) => void): void {
   const factory = client.saslFactory as MechanismFactory | undefined;
   if (!factory || !Array.isArray(factory._mechs)) return; // an xmpp.js we do not know: keep its own
-  let current: ScramSha1 | undefined;
-  class SessionScram extends ScramSha1 {
+  let current: Scram | undefined;
+  class SessionScram1 extends ScramSha1 {
     constructor() {
       super(cache);
       current = this;
     }
   }
-  factory._mechs = [{ name: SCRAM_SHA_1, mech: SessionScram }, ...factory._mechs.filter((entry) => entry.name !== SCRAM_SHA_1)];
+  class SessionScram256 extends ScramSha256 {
+    constructor() {
+      super(cache);
+      current = this;
+    }
+  }
+  const ours = new Set([SCRAM_SHA_1, SCRAM_SHA_256]);
+  factory._mechs = [{ name: SCRAM_SHA_256, mech: SessionScram256 }, { name: SCRAM_SHA_1, mech: SessionScram1 }, ...factory._mechs.filter((entry) => !ours.has(entry.name))];
 
   // Prepended: runs before xmpp.js treats <success/> as done.
   client.prependListener('element', (element: XmlElement) => {

@@ -1,4 +1,4 @@
-// SCRAM-SHA-1 (RFC 5802) with Node's own PBKDF2: a login against a server's default 10,000
+// SCRAM-SHA-1 (RFC 5802) and SCRAM-SHA-256 (RFC 7677) with Node's own PBKDF2: a login against a server's default 10,000
 // rounds costs milliseconds instead of the second xmpp.js's WebCrypto loop takes, runs off the
 // event loop, and an abandoned login leaves no work behind. It also checks the server's
 // signature, so a server that does not know the password cannot pretend to.
@@ -6,6 +6,10 @@ import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'no
 import { XmppError } from '../errors';
 
 export const SCRAM_SHA_1 = 'SCRAM-SHA-1';
+export const SCRAM_SHA_256 = 'SCRAM-SHA-256';
+
+type ScramHash = 'sha1' | 'sha256';
+const KEY_BYTES: Record<ScramHash, number> = { sha1: 20, sha256: 32 };
 
 /**
  * The most PBKDF2 rounds we compute for a server. Servers use 4,096 to 10,000 (RFC 7677 asks
@@ -14,7 +18,7 @@ export const SCRAM_SHA_1 = 'SCRAM-SHA-1';
  */
 export const MAX_SCRAM_ITERATIONS = 1_000_000;
 
-/** Salted passwords by salt and iteration count, so a reconnect does not compute them again. */
+/** Salted passwords by hash, salt and iteration count, so a reconnect does not compute them again. */
 export type SaltedPasswordCache = Map<string, Buffer>;
 
 interface Credentials {
@@ -35,16 +39,16 @@ function attributes(message: string): Map<string, string> {
   return result;
 }
 
-function hmac(key: Buffer, text: string): Buffer {
-  return createHmac('sha1', key).update(text, 'utf8').digest();
+function hmac(hash: ScramHash, key: Buffer, text: string): Buffer {
+  return createHmac(hash, key).update(text, 'utf8').digest();
 }
 
-function saltedPassword(cache: SaltedPasswordCache, password: string, salt: Buffer, iterations: number): Promise<Buffer> {
-  const key = `${salt.toString('base64')}:${iterations}`;
+function saltedPassword(cache: SaltedPasswordCache, hash: ScramHash, password: string, salt: Buffer, iterations: number): Promise<Buffer> {
+  const key = `${hash}:${salt.toString('base64')}:${iterations}`;
   const cached = cache.get(key);
   if (cached) return Promise.resolve(cached);
   return new Promise((resolve, reject) => {
-    pbkdf2(password.normalize('NFKC'), salt, iterations, 20, 'sha1', (error, derived) => {
+    pbkdf2(password.normalize('NFKC'), salt, iterations, KEY_BYTES[hash], hash, (error, derived) => {
       if (error) {
         reject(error);
         return;
@@ -62,9 +66,9 @@ export class ScramError extends Error {
   }
 }
 
-/** The client side of one SCRAM-SHA-1 exchange, in the shape the `saslmechanisms` factory expects. */
-export class ScramSha1 {
-  readonly name = SCRAM_SHA_1;
+/** The client side of one SCRAM exchange, in the shape the `saslmechanisms` factory expects. */
+export class Scram {
+  readonly name: string;
   readonly clientFirst = true;
   private stage: 'initial' | 'challenge' | 'final' = 'initial';
   private clientFirstBare = '';
@@ -76,7 +80,10 @@ export class ScramSha1 {
   constructor(
     private readonly cache: SaltedPasswordCache,
     private readonly clientNonce: string = randomBytes(18).toString('base64'),
-  ) {}
+    private readonly hash: ScramHash = 'sha1',
+  ) {
+    this.name = hash === 'sha256' ? SCRAM_SHA_256 : SCRAM_SHA_1;
+  }
 
   async response(credentials: Credentials): Promise<string> {
     if (this.stage === 'initial') {
@@ -97,12 +104,13 @@ export class ScramSha1 {
       }
       const withoutProof = `c=biws,r=${nonce}`;
       const authMessage = `${this.clientFirstBare},${this.serverFirst},${withoutProof}`;
-      const salted = await saltedPassword(this.cache, credentials.password ?? '', salt, iterations);
-      const clientKey = hmac(salted, 'Client Key');
-      const storedKey = createHash('sha1').update(clientKey).digest();
-      const signature = hmac(storedKey, authMessage);
+      const h = this.hash;
+      const salted = await saltedPassword(this.cache, h, credentials.password ?? '', salt, iterations);
+      const clientKey = hmac(h, salted, 'Client Key');
+      const storedKey = createHash(h).update(clientKey).digest();
+      const signature = hmac(h, storedKey, authMessage);
       const proof = Buffer.from(clientKey.map((byte, i) => byte ^ (signature[i] ?? 0)));
-      this.expectedServerSignature = hmac(hmac(salted, 'Server Key'), authMessage);
+      this.expectedServerSignature = hmac(h, hmac(h, salted, 'Server Key'), authMessage);
       this.stage = 'final';
       return `${withoutProof},p=${proof.toString('base64')}`;
     }
@@ -126,5 +134,17 @@ export class ScramSha1 {
       throw new ScramError('the server could not prove it knows the password');
     }
     this.verified = true;
+  }
+}
+
+export class ScramSha1 extends Scram {
+  constructor(cache: SaltedPasswordCache, clientNonce?: string) {
+    super(cache, clientNonce, 'sha1');
+  }
+}
+
+export class ScramSha256 extends Scram {
+  constructor(cache: SaltedPasswordCache, clientNonce?: string) {
+    super(cache, clientNonce, 'sha256');
   }
 }
