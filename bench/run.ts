@@ -206,6 +206,19 @@ async function inject(red: NodeRedProcess, id: string, payload: string): Promise
   if (!response.ok) throw new Error(`inject ${id}: ${response.status} ${await response.text()}`);
 }
 
+/** inject(), retried for up to 5 s: right after a deploy the inject node may not answer yet. */
+async function injectAfterDeploy(red: NodeRedProcess, id: string, payload: string): Promise<void> {
+  for (let tries = 0; ; tries += 1) {
+    try {
+      await inject(red, id, payload);
+      return;
+    } catch (error) {
+      if (tries >= 50) throw error;
+      await sleep(100);
+    }
+  }
+}
+
 function versions(): Record<string, string> {
   const read = (cmd: string, args: string[]): string => {
     try {
@@ -400,16 +413,7 @@ async function main(): Promise<number> {
         const report = reports.next<{ count: number; outOfOrder: number; at: number }>(`count-${run}`, batchTimeout(SIZE.in));
         report.catch(() => undefined); // awaited below; a failed inject must not leave it unhandled
         const cpu0 = cpuMs(red.pid!);
-        // Right after a deploy the inject may not answer yet.
-        for (let tries = 0; ; tries += 1) {
-          try {
-            await inject(red, floor.trigger, `${run}|${SIZE.in}`);
-            break;
-          } catch (error) {
-            if (tries >= 50) throw error;
-            await sleep(100);
-          }
-        }
+        await injectAfterDeploy(red, floor.trigger, `${run}|${SIZE.in}`);
         const got = await report;
         // The first run warms up.
         if (r > 0) result.runs.push({ cpuS: (cpuMs(red.pid!) - cpu0) / 1000, lost: SIZE.in - got.count, outOfOrder: got.outOfOrder });
@@ -464,15 +468,7 @@ async function main(): Promise<number> {
       const loop = async (run: string, n: number): Promise<number[]> => {
         const done = reports.next<{ samples: number[] }>(`rpc-${run}`, 60_000);
         done.catch(() => undefined);
-        for (let tries = 0; ; tries += 1) {
-          try {
-            await inject(red, aloneRpc.trigger, `${run}|${n}`);
-            break;
-          } catch (error) {
-            if (tries >= 50) throw error;
-            await sleep(100);
-          }
-        }
+        await injectAfterDeploy(red, aloneRpc.trigger, `${run}|${n}`);
         return (await done).samples;
       };
       await loop('awarm', 50);
