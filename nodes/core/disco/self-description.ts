@@ -2,6 +2,7 @@
 // its presence (XEP-0115), its software version (XEP-0092), and nodes answered by the flow.
 import { callerAllowed, type CallerAccess } from '../caller-access';
 import type { XmppError } from '../errors';
+import { answerOnce, type EncodedAnswer } from '../iq/flow-answer';
 import { answerTooLarge, type IncomingIq, type IqAnswer } from '../iq/iq-responder';
 import { NS_CAPS, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_VERSION } from '../namespaces';
 import { DEFAULT_PENDING_LIMITS, PendingLimit, type PendingLimits, type RefusalReport } from '../pending-limit';
@@ -147,23 +148,12 @@ export class SelfDescription {
     const release = entry.limit.enter(iq.from);
     if (!release) return errorElement(xml, 'wait', 'resource-constraint');
     const limit = this.port.maxStanzaBytes;
-    return new Promise<IqAnswer>((resolve) => {
-      let answered = false;
-      const respond: DiscoRespond = (answer) => {
-        if (answered) return undefined;
-        answered = true;
-        release();
-        const element = kind === 'info' ? (answer && !Array.isArray(answer) ? buildInfo(xml, answer, node) : undefined) : Array.isArray(answer) ? buildItems(xml, answer, node) : undefined;
-        const tooLarge = element ? answerTooLarge(xml, iq, element, limit) : undefined;
-        resolve(element && !tooLarge ? element : notFound);
-        return tooLarge;
-      };
-      try {
-        entry.answerer(kind, iq.from, respond);
-      } catch {
-        respond(undefined);
-      }
-    });
+    const encode = (answer: NodeAnswer): EncodedAnswer => {
+      const element = kind === 'info' ? (answer && !Array.isArray(answer) ? buildInfo(xml, answer, node) : undefined) : Array.isArray(answer) ? buildItems(xml, answer, node) : undefined;
+      const tooLarge = element ? answerTooLarge(xml, iq, element, limit) : undefined;
+      return { element: element && !tooLarge ? element : notFound, error: tooLarge };
+    };
+    return answerOnce<NodeAnswer>(release, encode, (respond) => entry.answerer(kind, iq.from, respond), undefined);
   }
 
   private answerVersion(): IqAnswer {

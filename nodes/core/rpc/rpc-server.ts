@@ -2,6 +2,7 @@
 // with bounds on what waits for the flow's answers.
 import { callerAllowed, type CallerAccess } from '../caller-access';
 import { XmppError } from '../errors';
+import { answerOnce } from '../iq/flow-answer';
 import { answerTooLarge, type IncomingIq, type IqAnswer } from '../iq/iq-responder';
 import { NS_RPC } from '../namespaces';
 import { DEFAULT_PENDING_LIMITS, PendingLimit, type PendingLimits, type RefusalReport } from '../pending-limit';
@@ -98,22 +99,12 @@ export class RpcServer {
     // Answered at once, without the flow: the caller may try again later (type wait).
     if (!release) return errorElement(xml, 'wait', 'resource-constraint');
     const limit = this.port.maxStanzaBytes;
-    return new Promise<IqAnswer>((resolve) => {
-      let answered = false;
-      const respond: RpcRespond = (outcome) => {
-        if (answered) return undefined;
-        answered = true;
-        release();
-        const { element, error } = encodeAnswer(xml, iq, outcome, registration.codec, limit);
-        resolve(element);
-        return error;
-      };
-      try {
-        registration.handler(call, from, respond);
-      } catch {
-        respond({ fault: { faultCode: FAULT.internal, faultString: FAULT_TEXT.handlerFailed } });
-      }
-    });
+    return answerOnce<RpcOutcome>(
+      release,
+      (outcome) => encodeAnswer(xml, iq, outcome, registration.codec, limit),
+      (respond) => registration.handler(call, from, respond),
+      { fault: { faultCode: FAULT.internal, faultString: FAULT_TEXT.handlerFailed } },
+    );
   }
 }
 
