@@ -61,7 +61,7 @@ export = async function register(RED: NodeAPI): Promise<void> {
       status = next;
       const shown: NodeStatus = statusFor(t, next);
       for (const sink of sinks.values()) sink(shown);
-      if (next.state === 'online') node.log(t('xmpp-config.log.online', { jid: next.jid }));
+      if (next.state === 'online') node.log(next.resumed ? t('xmpp-config.log.resumed', { jid: next.jid }) : t('xmpp-config.log.online', { jid: next.jid, mechanism: next.mechanism ?? '?' }));
       // With a msg, Node-RED hands a config node's error to the Catch nodes of its users' flows.
       if (next.state === 'failed' && next.error) {
         node.error(reasonText(t, next.error), { topic: next.jid, payload: { state: next.state, code: next.error.code, detail: next.error.detail } });

@@ -40,6 +40,8 @@ export interface ClientHooks {
   violation(violation: StreamViolation): void;
   /** A stanza the library wanted to write did not pass the gate. */
   refused(error: XmppError): void;
+  /** The SASL mechanism this login uses. */
+  chose(mechanism: string): void;
 }
 
 export function createClient(lib: XmppLib, settings: ClientSettings, hooks: ClientHooks): Client {
@@ -48,7 +50,7 @@ export function createClient(lib: XmppLib, settings: ClientSettings, hooks: Clie
     service: serviceUri(security, settings.address),
     domain: jid.domain,
     username: jid.local,
-    credentials: loginFunction(jid.local, password, security),
+    credentials: loginFunction(jid.local, password, security, hooks.chose),
     resource: jid.resource,
   });
   client.reconnect.stop(); // the session reconnects, with backoff and a stop on bad credentials

@@ -23,9 +23,12 @@ export function chooseMechanism(offered: readonly string[], secure: boolean, sec
   throw new XmppError('no-mechanism', offered.join(', ') || 'none');
 }
 
-export function loginFunction(username: string, password: string, security: Security): LoginFunction {
+/** `chose` hears the mechanism picked for this login (for the status and the log). */
+export function loginFunction(username: string, password: string, security: Security, chose: (mechanism: string) => void): LoginFunction {
   return async (authenticate, mechanisms, _fast, entity) => {
-    await authenticate({ username, password }, chooseMechanism(mechanisms, entity.isSecure(), security));
+    const mechanism = chooseMechanism(mechanisms, entity.isSecure(), security);
+    chose(mechanism);
+    await authenticate({ username, password }, mechanism);
   };
 }
 

@@ -46,6 +46,8 @@ export interface SessionStatus {
   attempt?: number | undefined;
   /** True when the last connect resumed the previous session (XEP-0198). */
   resumed?: boolean | undefined;
+  /** When online: the SASL mechanism of the login (a resumed session keeps its login's). */
+  mechanism?: string | undefined;
 }
 
 export interface SendOptions {

@@ -47,6 +47,8 @@ export class Session {
   private streamEnding = false;
   /** Stanzas the server never acknowledged before a session it could not resume. */
   private unacked: OutboxEntry[] = [];
+  /** The SASL mechanism of the last login. */
+  private mechanism: string | undefined;
 
   constructor(private readonly options: SessionOptions) {
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
@@ -170,6 +172,7 @@ export class Session {
           this.connectionFailed(violation);
         },
         refused: (error) => this.warn(error),
+        chose: (mechanism) => (this.mechanism = mechanism),
       },
     );
     this.client = client;
@@ -243,7 +246,7 @@ export class Session {
   private goOnline(jid: string, resumed: boolean): void {
     if (this.current.state !== 'connecting' || this.stopping) return;
     this.streamEnding = false;
-    this.setStatus({ state: 'online', jid, resumed });
+    this.setStatus({ state: 'online', jid, resumed, mechanism: this.mechanism });
     this.backoff.connected();
     this.timers.stable = setTimeout(() => this.backoff.reset(), this.backoff.stableMs);
     this.timers.stable.unref();

@@ -1,0 +1,231 @@
+// A real ejabberd (Debian's package) on 127.0.0.1 with its own config, spool, users and ports.
+// Debian's control script runs the server as the `ejabberd` user; we point it at our own files
+// (config, ctl config with its own node name and distribution port, so no epmd), start it in
+// the foreground as a child in its own process group, and stop it with the same script.
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { DOMAIN, freePort } from './prosody';
+
+const run = promisify(execFile);
+const CTL = '/usr/sbin/ejabberdctl';
+
+export interface EjabberdOptions {
+  /** How passwords are stored (`auth_scram_hash`): SCRAM-SHA-1 (ejabberd's default), -256 or -512. */
+  scramHash?: 'sha' | 'sha256' | 'sha512';
+  /** Offer PLAIN too (default true); false puts it in `disable_sasl_mechanisms`. */
+  plain?: boolean;
+  /** Refuse to go on without STARTTLS, as Debian's stock listener does (default false). */
+  starttlsRequired?: boolean;
+  /** Also a direct-TLS (XEP-0368) listener; its port is `tlsPort`. */
+  directTls?: boolean;
+  /** An HTTP listener with WebSocket (RFC 7395) at /ws; its port is `httpPort`. */
+  websocket?: boolean;
+}
+
+// Every server this process started; whatever happens to the tests, none outlives the process.
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+});
+
+let instances = 0;
+
+/** Installs ejabberd with apt-get when missing and we are root; otherwise says what to install. */
+export function ensureEjabberd(): void {
+  if (existsSync(CTL)) return;
+  if (process.getuid?.() !== 0) {
+    throw new Error('ejabberd is not installed. Run as root: apt-get update && apt-get install -y --no-install-recommends ejabberd');
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'ejabberd'], { stdio: 'ignore', env });
+}
+
+function waitForPort(port: number, timeoutMs: number, exited: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const tryOnce = (): void => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        if (exited()) reject(new Error(`ejabberd exited before opening port ${port}`));
+        else if (Date.now() > deadline) reject(new Error(`ejabberd did not open port ${port}`));
+        else setTimeout(tryOnce, 50);
+      });
+    };
+    tryOnce();
+  });
+}
+
+export class Ejabberd {
+  readonly dir: string;
+  /** The STARTTLS c2s port (plain TCP first). */
+  readonly port: number;
+  /** Direct TLS, with `directTls`. */
+  readonly tlsPort: number;
+  /** HTTP with WebSocket at /ws, with `websocket`. */
+  readonly httpPort: number;
+  readonly certFile: string;
+  readonly fingerprint256: string;
+  private readonly config: string;
+  private readonly ctlConfig: string;
+  private child: ChildProcess | undefined;
+
+  private constructor(dir: string, ports: { c2s: number; tls: number; http: number; dist: number }, options: EjabberdOptions) {
+    this.dir = dir;
+    this.port = ports.c2s;
+    this.tlsPort = ports.tls;
+    this.httpPort = ports.http;
+    this.config = join(dir, 'ejabberd.yml');
+    this.ctlConfig = join(dir, 'ejabberdctl.cfg');
+    mkdirSync(join(dir, 'spool'));
+    mkdirSync(join(dir, 'logs'));
+    this.certFile = join(dir, 'localhost.crt');
+    const keyFile = join(dir, 'localhost.key');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=localhost', '-addext', `subjectAltName=DNS:${DOMAIN},DNS:conference.${DOMAIN}`, '-keyout', keyFile, '-out', this.certFile], { stdio: 'ignore' });
+    this.fingerprint256 = new X509Certificate(readFileSync(this.certFile)).fingerprint256;
+    const pem = join(dir, 'server.pem');
+    writeFileSync(pem, readFileSync(this.certFile, 'utf8') + readFileSync(keyFile, 'utf8'));
+
+    const c2s = (port: number, extra: string[]): string[] => [
+      `  - port: ${port}`,
+      '    ip: "127.0.0.1"',
+      '    module: ejabberd_c2s',
+      '    max_stanza_size: 2097152',
+      ...extra.map((line) => `    ${line}`),
+    ];
+    const disabled = ['X-OAUTH2', 'DIGEST-MD5', ...(options.plain === false ? ['PLAIN'] : [])];
+    const lines = [
+      `hosts: ["${DOMAIN}"]`,
+      'loglevel: info',
+      `certfiles: ["${pem}"]`,
+      'auth_method: internal',
+      'auth_password_format: scram',
+      `auth_scram_hash: ${options.scramHash ?? 'sha'}`,
+      `disable_sasl_mechanisms: [${disabled.map((m) => `"${m}"`).join(', ')}]`,
+      'listen:',
+      ...c2s(ports.c2s, options.starttlsRequired ? ['starttls_required: true'] : ['starttls: true']),
+      ...(options.directTls ? c2s(ports.tls, ['tls: true']) : []),
+      ...(options.websocket ? [`  - port: ${ports.http}`, '    ip: "127.0.0.1"', '    module: ejabberd_http', '    request_handlers:', '      /ws: ejabberd_http_ws'] : []),
+      'acl:',
+      '  local:',
+      '    user_regexp: ""',
+      'access_rules:',
+      '  local:',
+      '    allow: local',
+      '  c2s:',
+      '    allow: all',
+      '  muc_create:',
+      '    allow: local',
+      'shaper_rules:',
+      '  max_user_offline_messages: 100000',
+      'modules:',
+      '  mod_caps: {}',
+      '  mod_disco: {}',
+      '  mod_ping: {}',
+      '  mod_roster: {}',
+      '  mod_version: {}',
+      '  mod_offline: {access_max_user_messages: max_user_offline_messages}',
+      '  mod_stream_mgmt: {resend_on_timeout: if_offline}',
+      `  mod_muc: {access_create: muc_create, hosts: ["conference.${DOMAIN}"]}`,
+      '',
+    ];
+    writeFileSync(this.config, lines.join('\n'));
+    instances += 1;
+    writeFileSync(this.ctlConfig, [`ERLANG_NODE=xf${process.pid}n${instances}@localhost`, `ERL_DIST_PORT=${ports.dist}`, 'INET_DIST_INTERFACE=127.0.0.1', ''].join('\n'));
+    // Debian's ejabberdctl runs the server as the ejabberd user: it must own what it writes.
+    execFileSync('chown', ['-R', 'ejabberd:ejabberd', dir]);
+    chmodSync(dir, 0o750);
+    execFileSync('chgrp', ['ejabberd', dir]);
+  }
+
+  static async start(options: EjabberdOptions = {}): Promise<Ejabberd> {
+    ensureEjabberd();
+    if (process.getuid?.() !== 0) throw new Error('the ejabberd rig runs Debian\'s ejabberdctl, which needs root (it drops to the ejabberd user)');
+    const dir = mkdtempSync(join(tmpdir(), 'xmpp-flows-ejabberd-'));
+    const ports = { c2s: await freePort(), tls: options.directTls ? await freePort() : 0, http: options.websocket ? await freePort() : 0, dist: await freePort() };
+    const server = new Ejabberd(dir, ports, options);
+    await server.launch();
+    return server;
+  }
+
+  private ctlArgs(...command: string[]): string[] {
+    return ['-f', this.config, '-c', this.ctlConfig, '-s', join(this.dir, 'spool'), '-l', join(this.dir, 'logs'), ...command];
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Starts (or restarts) the server in the foreground on the same ports and spool. */
+  async launch(): Promise<void> {
+    const child = spawn(CTL, this.ctlArgs('foreground'), { stdio: 'ignore', detached: true, cwd: this.dir });
+    this.child = child;
+    running.add(child);
+    let exited = false;
+    child.on('exit', () => {
+      exited = true;
+      running.delete(child);
+      if (this.child === child) this.child = undefined;
+    });
+    await waitForPort(this.port, 30_000, () => exited);
+    // The port opens before every module is up; the control script answers once it is started.
+    await run(CTL, this.ctlArgs('started'));
+  }
+
+  /** Stops the server: with its control script (SIGTERM), or by killing its process group (SIGKILL). */
+  async kill(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || !child.pid) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const group = -child.pid;
+    if (signal === 'SIGKILL') process.kill(group, 'SIGKILL');
+    else await run(CTL, this.ctlArgs('stop')).catch(() => process.kill(group, 'SIGKILL'));
+    const timer = setTimeout(() => {
+      try {
+        process.kill(group, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }, 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  async stop(): Promise<void> {
+    await this.kill('SIGTERM');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  async register(user: string, password: string): Promise<string> {
+    await run(CTL, this.ctlArgs('register', user, DOMAIN, password));
+    return `${user}@${DOMAIN}`;
+  }
+
+  /** Full JIDs of the account's sessions, as ejabberd lists them. */
+  async sessionJids(bareJid: string): Promise<string[]> {
+    const [user, host] = bareJid.split('@') as [string, string];
+    const { stdout } = await run(CTL, this.ctlArgs('user_resources', user, host));
+    return stdout.split('\n').filter(Boolean).map((resource) => `${bareJid}/${resource}`);
+  }
+
+  log(): string {
+    const file = join(this.dir, 'logs', 'ejabberd.log');
+    return existsSync(file) ? readFileSync(file, 'utf8') : '';
+  }
+}
