@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'tls-unavailable',
   'tls-required',
   'no-mechanism',
+  'sasl-downgrade',
   'conflict',
   'stream-error',
   'inbound-too-large',
@@ -59,7 +60,7 @@ export class XmppError extends Error {
  * another client took our full JID: retrying would start a kick-each-other loop. A server that
  * asks for an absurd SCRAM iteration count would only ask again.
  */
-const FATAL = new Set<ErrorCode>(['not-authorized', 'conflict', 'tls-unavailable', 'tls-required', 'no-mechanism', 'scram-iterations']);
+const FATAL = new Set<ErrorCode>(['not-authorized', 'conflict', 'tls-unavailable', 'tls-required', 'no-mechanism', 'sasl-downgrade', 'scram-iterations']);
 
 export function isFatal(error: XmppError): boolean {
   return FATAL.has(error.code);

@@ -5,6 +5,8 @@ export const NS_STREAM = 'http://etherx.jabber.org/streams';
 export const NS_STREAM_ERRORS = 'urn:ietf:params:xml:ns:xmpp-streams';
 export const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
 export const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
+/** XEP-0440: the channel-binding types a server supports. */
+export const NS_SASL_CB = 'urn:xmpp:sasl-cb:0';
 export const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 // RFC 6121
 export const NS_ROSTER = 'jabber:iq:roster';

@@ -1,47 +1,9 @@
 // Logging in to Debian's ejabberd, each way its operators configure it: which SASL mechanism we
 // end up using, how long the login takes, and the fail-fast cases.
 import { strict as assert } from 'node:assert';
-import type { XmppClient } from '../../nodes/core/client';
-import type { SessionStatus } from '../../nodes/core/session/session';
-import type { Security } from '../../nodes/core/session/server-address';
 import { loadXmpp } from '../../nodes/core/xmpp-lib';
-import { coreClient } from '../rig/core-client';
 import { Ejabberd, type EjabberdOptions } from '../rig/ejabberd';
-import { waitFor } from '../rig/peer';
-import { EventEmitter } from 'node:events';
-
-interface Login {
-  status: SessionStatus;
-  ms: number;
-  states: string[];
-}
-
-/** Starts a session and waits for it to be online or failed; stops it either way. */
-async function login(server: Ejabberd, security: Security, user = 'bot', password = 'bot-pw', port = security === 'tls' ? server.tlsPort : server.port): Promise<Login> {
-  const client: XmppClient = coreClient({
-    jid: { local: user, domain: 'localhost', resource: 'login' },
-    password,
-    security,
-    port,
-    trust: { mode: 'pin', pin: server.fingerprint256 },
-    backoff: { initialMs: 200, maxMs: 1000, stableMs: 30_000 },
-  });
-  const events = new EventEmitter();
-  const states: string[] = [];
-  client.onStatus((status) => {
-    states.push(status.error ? `${status.state}:${status.error.code}` : status.state);
-    events.emit('status', status);
-  });
-  const started = Date.now();
-  const settled = waitFor(events, 'status', (s: SessionStatus) => (s.state === 'online' || s.state === 'failed' ? s : undefined), 15_000, 'online or failed');
-  client.start();
-  try {
-    const status = await settled;
-    return { status, ms: Date.now() - started, states };
-  } finally {
-    await client.stop();
-  }
-}
+import { login, type Login } from '../rig/login-probe';
 
 describe('logging in to ejabberd (Debian 23.01)', function () {
   this.timeout(60_000);
@@ -82,6 +44,33 @@ describe('logging in to ejabberd (Debian 23.01)', function () {
     report('sha256 store, PLAIN off, starttls', result);
     assert.equal(result.status.state, 'online', result.states.join(' → '));
     assert.equal(result.status.mechanism, 'SCRAM-SHA-256');
+  });
+
+  it('a SCRAM-SHA-512 store: SCRAM-SHA-512, and SCRAM-SHA-512-PLUS bound with tls-unique where TLS 1.2 allows it', async () => {
+    const ejabberd = await server({ scramHash: 'sha512', plain: false, directTls: true });
+    for (const security of ['starttls', 'tls'] as const) {
+      const result = await login(ejabberd, security);
+      report(`sha512 store, PLAIN off, ${security}`, result);
+      assert.equal(result.status.state, 'online', result.states.join(' → '));
+      assert.equal(result.status.mechanism, 'SCRAM-SHA-512');
+    }
+    const old = await server({ scramHash: 'sha512', plain: false, directTls: true, tls12: true });
+    for (const security of ['starttls', 'tls'] as const) {
+      const result = await login(old, security);
+      report(`sha512 store, TLS 1.2 only, ${security}`, result);
+      assert.equal(result.status.state, 'online', result.states.join(' → '));
+      assert.equal(result.status.mechanism, 'SCRAM-SHA-512-PLUS (tls-unique)');
+    }
+  });
+
+  it('stock SCRAM-SHA-1 store on TLS 1.2: SCRAM-SHA-1-PLUS with tls-unique; a wrong password still fails', async () => {
+    const ejabberd = await server({ tls12: true });
+    const result = await login(ejabberd, 'starttls');
+    report('sha1 store, TLS 1.2 only, starttls', result);
+    assert.equal(result.status.state, 'online', result.states.join(' → '));
+    assert.equal(result.status.mechanism, 'SCRAM-SHA-1-PLUS (tls-unique)');
+    const wrong = await login(ejabberd, 'starttls', 'bot', 'wrong');
+    assert.equal(wrong.status.error?.code, 'not-authorized');
   });
 
   it('a wrong password against the SHA-256 store is not-authorized, and final', async () => {

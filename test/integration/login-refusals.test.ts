@@ -1,13 +1,16 @@
 // Logins that cannot succeed with the settings given fail at once, by name, without a retry loop:
 // Security "none" against a real Prosody that requires encryption; a server that offers only
-// mechanisms we do not use (the rig's scripted server announcing SCRAM-SHA-512 and X-OAUTH2;
+// mechanisms we cannot use there (the rig's scripted server announcing SCRAM-SHA-256-PLUS on a
+// stream without TLS, where there is nothing to bind to, and X-OAUTH2;
 // Prosody 0.12 cannot be configured to offer such a list: with SCRAM-SHA-1 and PLAIN disabled it
 // ends the stream, "No stream features to proceed with").
 import { strict as assert } from 'node:assert';
 import type { Session, SessionStatus } from '../../nodes/core/session/session';
 import { loadXmpp } from '../../nodes/core/xmpp-lib';
 import { coreSession } from '../rig/core-client';
+import { eventually } from '../rig/peer';
 import { FakeServer } from '../rig/fake-server';
+import { downgradeHash } from '../../nodes/core/session/scram';
 import { Prosody } from '../rig/prosody';
 
 const PASSWORD = 'refusal-secret-7c1e';
@@ -54,7 +57,7 @@ describe('logins that cannot succeed fail at once, by name (real Prosody)', func
     await loadXmpp();
     requiresTls = await Prosody.start({ tls: true, requireEncryption: true, iterations: 100 });
     await requiresTls.register('alice', PASSWORD);
-    noMechanism = await FakeServer.start({ offer: ['SCRAM-SHA-512', 'X-OAUTH2'] });
+    noMechanism = await FakeServer.start({ offer: ['SCRAM-SHA-256-PLUS', 'X-OAUTH2'] });
   });
 
   after(async () => {
@@ -76,14 +79,39 @@ describe('logins that cannot succeed fail at once, by name (real Prosody)', func
     assert.deepEqual(untilOutcome(ok), ['connecting', 'online'], states(ok));
   });
 
-  it('a server offering only mechanisms we do not do (SCRAM-SHA-512, X-OAUTH2): no-mechanism naming them, one attempt, not "not authorized"', async () => {
+  it('a server offering only mechanisms we cannot use here (SCRAM-SHA-256-PLUS without TLS, X-OAUTH2): no-mechanism naming them, one attempt, not "not authorized"', async () => {
     const { session } = coreSession({ jid: { local: 'alice', domain: 'localhost', resource: 'm' }, password: PASSWORD, port: noMechanism.port, security: 'none', backoff: { initialMs: 100, maxMs: 100, stableMs: 1000 } });
     const seen = await attempt(session, 800);
     assert.deepEqual(untilOutcome(seen), ['connecting', 'failed'], states(seen));
     assert.equal(seen.length, 3, `no retry after the failure: ${states(seen)}`);
     assert.equal(seen[1]?.error?.code, 'no-mechanism', states(seen));
-    assert.equal(seen[1]?.error?.detail, 'SCRAM-SHA-512, X-OAUTH2');
+    assert.equal(seen[1]?.error?.detail, 'SCRAM-SHA-256-PLUS, X-OAUTH2');
     assert.equal(noMechanism.connections.length, 1, 'connections to the server');
     assert.doesNotMatch(noMechanism.connections[0]?.received ?? '', /<auth /, 'no login was attempted');
+  });
+
+  it('XEP-0474: a server whose signed list of mechanisms differs from what arrived stops the login with sasl-downgrade, no retry', async () => {
+    // On the wire: SCRAM-SHA-1 only. The server signs what it sent: SCRAM-SHA-1 and -PLUS (someone stripped -PLUS).
+    const signed = downgradeHash('sha1', { mechanisms: ['SCRAM-SHA-1', 'SCRAM-SHA-1-PLUS'] });
+    const stripped = await FakeServer.start({ login: { mechanism: 'SCRAM-SHA-1', iterations: 4096, downgradeHash: signed } });
+    const honest = await FakeServer.start({ login: { mechanism: 'SCRAM-SHA-1', iterations: 4096, downgradeHash: downgradeHash('sha1', { mechanisms: ['SCRAM-SHA-1'] }) } });
+    try {
+      const options = { jid: { local: 'alice', domain: 'localhost', resource: 'd' }, password: PASSWORD, security: 'none' as const, backoff: { initialMs: 100, maxMs: 100, stableMs: 1000 } };
+      const { session } = coreSession({ ...options, port: stripped.port });
+      const seen = await attempt(session, 800);
+      assert.deepEqual(untilOutcome(seen), ['connecting', 'failed'], states(seen));
+      assert.equal(seen[1]?.error?.code, 'sasl-downgrade', states(seen));
+      assert.equal(stripped.connections.length, 1, 'no retry');
+      assert.doesNotMatch(stripped.connections[0]?.received ?? '', /<response /, 'no proof sent');
+      // The same exchange with a hash over what was really sent goes on to the proof.
+      const { session: fine } = coreSession({ ...options, port: honest.port });
+      fine.start();
+      const connection = await honest.connection(0);
+      await eventually(() => connection.received, (text) => /<response /.test(text), 5000, 'the client proof');
+      await fine.stop();
+    } finally {
+      await stripped.stop();
+      await honest.stop();
+    }
   });
 });

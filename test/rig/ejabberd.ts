@@ -25,6 +25,8 @@ export interface EjabberdOptions {
   directTls?: boolean;
   /** An HTTP listener with WebSocket (RFC 7395) at /ws; its port is `httpPort`. */
   websocket?: boolean;
+  /** TLS 1.2 at most (as older installations): ejabberd then binds logins to the connection with tls-unique. */
+  tls12?: boolean;
 }
 
 // Every server this process started; whatever happens to the tests, none outlives the process.
@@ -108,6 +110,7 @@ export class Ejabberd {
       '    module: ejabberd_c2s',
       '    max_stanza_size: 2097152',
       ...extra.map((line) => `    ${line}`),
+      ...(options.tls12 ? ['    protocol_options: ["no_sslv3", "no_tlsv1", "no_tlsv1_1", "no_tlsv1_3"]'] : []),
     ];
     const disabled = ['X-OAUTH2', 'DIGEST-MD5', ...(options.plain === false ? ['PLAIN'] : [])];
     const lines = [

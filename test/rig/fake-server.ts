@@ -7,7 +7,7 @@ const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
 
 export interface FakeServerOptions {
   /** What the server offers and does at login: PLAIN (accepts anything) or SCRAM-SHA-1 with this iteration count (never completes). */
-  login?: { mechanism: 'PLAIN' } | { mechanism: 'SCRAM-SHA-1'; iterations: number };
+  login?: { mechanism: 'PLAIN' } | { mechanism: 'SCRAM-SHA-1'; iterations: number; /** XEP-0474: the h= attribute of its challenge. */ downgradeHash?: string };
   /** The mechanisms to announce instead (as a server that stores only SCRAM-SHA-256 would). */
   offer?: string[];
 }
@@ -85,7 +85,8 @@ export class FakeConnection {
       if (login?.mechanism === 'SCRAM-SHA-1') {
         const first = Buffer.from(auth[1] ?? '', 'base64').toString('utf8');
         const nonce = /r=([^,]+)/.exec(first)?.[1] ?? '';
-        const challenge = `r=${nonce}fake,s=${Buffer.from('salt-of-the-fake').toString('base64')},i=${login.iterations}`;
+        const h = login.downgradeHash ? `,h=${login.downgradeHash}` : '';
+        const challenge = `r=${nonce}fake,s=${Buffer.from('salt-of-the-fake').toString('base64')},i=${login.iterations}${h}`;
         this.write(`<challenge xmlns='${NS_SASL}'>${Buffer.from(challenge).toString('base64')}</challenge>`);
       } else {
         this.write(`<success xmlns='${NS_SASL}'/>`);

@@ -21,6 +21,8 @@ export interface ProsodyOptions {
   tls?: boolean;
   /** With tls: refuse to go on without encryption (default false). */
   requireEncryption?: boolean;
+  /** With tls: TLS 1.2 only (Prosody then offers SCRAM-SHA-1-PLUS with tls-unique). */
+  tls12?: boolean;
   /** A fixed c2s port (default: a free one). */
   port?: number;
   /** More c2s ports on 127.0.0.1 besides `port` (e.g. to tell two clients' connection attempts apart). */
@@ -129,7 +131,7 @@ export class Prosody {
       `certificates = "${join(dir, 'certs')}"`,
       `modules_enabled = { ${modules.map((m) => `"${m}"`).join('; ')} }`,
       `modules_disabled = { ${disabled.map((m) => `"${m}"`).join('; ')} }`,
-      options.tls ? `ssl = { certificate = "${this.certFile}"; key = "${keyFile}" }` : '',
+      options.tls ? `ssl = { certificate = "${this.certFile}"; key = "${keyFile}"${options.tls12 ? '; protocol = "tlsv1_2"' : ''} }` : '',
       `c2s_require_encryption = ${options.requireEncryption ? 'true' : 'false'}`,
       'allow_unencrypted_plain_auth = true',
       'authentication = "internal_hashed"',

@@ -7,7 +7,7 @@ import { acknowledgePromptly } from './ack-nudge';
 import { followRedirectsOurselves, noDelay, useTrustForDirectTls } from './client-adjustments';
 import { guardDataPath } from './data-path-guard';
 import { bypassIncomingMiddleware } from './sm-fast-path';
-import { installScram, loginFunction } from './login';
+import { LoginState, installScram, loginFunction } from './login';
 import type { SaltedPasswordCache } from './scram';
 import { serviceUri, type Security, type ServerAddress } from './server-address';
 import { gateLibrarySends } from './stanza-gate';
@@ -46,11 +46,12 @@ export interface ClientHooks {
 
 export function createClient(lib: XmppLib, settings: ClientSettings, hooks: ClientHooks): Client {
   const { jid, password, security, trust } = settings;
+  const login = new LoginState();
   const client = lib.client({
     service: serviceUri(security, settings.address),
     domain: jid.domain,
     username: jid.local,
-    credentials: loginFunction(jid.local, password, security, hooks.chose),
+    credentials: loginFunction(jid.local, password, security, login, hooks.chose),
     resource: jid.resource,
   });
   client.reconnect.stop(); // the session reconnects, with backoff and a stop on bad credentials
@@ -60,7 +61,7 @@ export function createClient(lib: XmppLib, settings: ClientSettings, hooks: Clie
   if (security === 'tls') useTrustForDirectTls(client, trust, jid.domain, hooks.fail);
   followRedirectsOurselves(client, security, hooks.redirected);
   applyStreamPolicy(client, { security, trust, domain: jid.domain, xml: lib.xml }, hooks.fail);
-  installScram(client, settings.saltedPasswords, hooks.fail);
+  installScram(client, settings.saltedPasswords, login, hooks.fail);
   // One route for every query others send (xmpp.js cannot unregister handlers): the responder decides.
   client.middleware.use((ctx, next) => {
     const { stanza, element } = ctx;

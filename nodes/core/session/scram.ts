@@ -1,15 +1,62 @@
-// SCRAM-SHA-1 (RFC 5802) and SCRAM-SHA-256 (RFC 7677) with Node's own PBKDF2: a login against a server's default 10,000
+// SCRAM-SHA-1 (RFC 5802), SCRAM-SHA-256 (RFC 7677) and SCRAM-SHA-512, each also as -PLUS with
+// channel binding (channel-binding.ts), with Node's own PBKDF2: a login against a server's default 10,000
 // rounds costs milliseconds instead of the second xmpp.js's WebCrypto loop takes, runs off the
 // event loop, and an abandoned login leaves no work behind. It also checks the server's
 // signature, so a server that does not know the password cannot pretend to.
 import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
 import { XmppError } from '../errors';
+import type { ChannelBinding } from './channel-binding';
 
 export const SCRAM_SHA_1 = 'SCRAM-SHA-1';
 export const SCRAM_SHA_256 = 'SCRAM-SHA-256';
+export const SCRAM_SHA_512 = 'SCRAM-SHA-512';
 
-type ScramHash = 'sha1' | 'sha256';
-const KEY_BYTES: Record<ScramHash, number> = { sha1: 20, sha256: 32 };
+export type ScramHash = 'sha1' | 'sha256' | 'sha512';
+const KEY_BYTES: Record<ScramHash, number> = { sha1: 20, sha256: 32, sha512: 64 };
+const NAMES: Record<ScramHash, string> = { sha1: SCRAM_SHA_1, sha256: SCRAM_SHA_256, sha512: SCRAM_SHA_512 };
+
+/** Every SCRAM mechanism we speak, strongest first: with channel binding, then without. */
+export const SCRAM_MECHANISMS: readonly string[] = [`${SCRAM_SHA_512}-PLUS`, `${SCRAM_SHA_256}-PLUS`, `${SCRAM_SHA_1}-PLUS`, SCRAM_SHA_512, SCRAM_SHA_256, SCRAM_SHA_1];
+
+/** The hash of a SCRAM mechanism name (with or without -PLUS), or undefined for anything else. */
+export function scramHash(mechanism: string): ScramHash | undefined {
+  const base = mechanism.replace(/-PLUS$/, '');
+  return (Object.keys(NAMES) as ScramHash[]).find((hash) => NAMES[hash] === base);
+}
+
+/** What the server announced before the login, for XEP-0474's check. */
+export interface Announced {
+  mechanisms: readonly string[];
+  /** The types of its <sasl-channel-binding/> feature (XEP-0440), if it sent one. */
+  channelBindings?: readonly string[] | undefined;
+}
+
+/**
+ * XEP-0474 (SASL SCRAM downgrade protection): the hash a server puts in `h=` over what it
+ * announced: mechanisms sorted and joined by 0x1E, then 0x1F and the channel-binding types the
+ * same way when it announced any (XEP-0440).
+ */
+export function downgradeHash(hash: ScramHash, announced: Announced): string {
+  const sorted = (list: readonly string[]): string => [...list].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).join('\x1e');
+  let text = sorted(announced.mechanisms);
+  if (announced.channelBindings) text += `\x1f${sorted(announced.channelBindings)}`;
+  return createHash(hash).update(text, 'utf8').digest('base64');
+}
+
+export interface ScramOptions {
+  hash: ScramHash;
+  /** Our nonce (random unless a test fixes it). */
+  nonce?: string | undefined;
+  /** -PLUS: this connection's channel binding. */
+  binding?: ChannelBinding | undefined;
+  /**
+   * Without binding: true when we could bind but the server offered no -PLUS (gs2 flag "y":
+   * a server that does support binding then fails the login, RFC 5802 section 6).
+   */
+  couldBind?: boolean | undefined;
+  /** What the server announced, to check its XEP-0474 hash when it sends one. */
+  announced?: Announced | undefined;
+}
 
 /**
  * The most PBKDF2 rounds we compute for a server. Servers use 4,096 to 10,000 (RFC 7677 asks
@@ -74,22 +121,27 @@ export class Scram {
   private clientFirstBare = '';
   private serverFirst = '';
   private expectedServerSignature: Buffer | undefined;
+  private readonly clientNonce: string;
+  private readonly hash: ScramHash;
+  private readonly gs2Header: string;
   /** True once the server proved it knows the password (its v= matched). */
   verified = false;
 
   constructor(
     private readonly cache: SaltedPasswordCache,
-    private readonly clientNonce: string = randomBytes(18).toString('base64'),
-    private readonly hash: ScramHash = 'sha1',
+    private readonly options: ScramOptions,
   ) {
-    this.name = hash === 'sha256' ? SCRAM_SHA_256 : SCRAM_SHA_1;
+    this.hash = options.hash;
+    this.clientNonce = options.nonce ?? randomBytes(18).toString('base64');
+    this.name = NAMES[options.hash] + (options.binding ? '-PLUS' : '');
+    this.gs2Header = options.binding ? `p=${options.binding.type},,` : options.couldBind ? 'y,,' : 'n,,';
   }
 
   async response(credentials: Credentials): Promise<string> {
     if (this.stage === 'initial') {
       this.clientFirstBare = `n=${saslName(credentials.username ?? '')},r=${this.clientNonce}`;
       this.stage = 'challenge';
-      return `n,,${this.clientFirstBare}`;
+      return this.gs2Header + this.clientFirstBare;
     }
     if (this.stage === 'challenge') {
       const values = attributes(this.serverFirst);
@@ -102,7 +154,12 @@ export class Scram {
       if (iterations > MAX_SCRAM_ITERATIONS) {
         throw new XmppError('scram-iterations', `${iterations} rounds, limit ${MAX_SCRAM_ITERATIONS}`);
       }
-      const withoutProof = `c=biws,r=${nonce}`;
+      const announcedHash = values.get('h');
+      if (announcedHash !== undefined && this.options.announced && announcedHash !== downgradeHash(this.hash, this.options.announced)) {
+        throw new XmppError('sasl-downgrade', 'the login methods we saw differ from those the server announced');
+      }
+      const binding = this.options.binding?.data ?? Buffer.alloc(0);
+      const withoutProof = `c=${Buffer.concat([Buffer.from(this.gs2Header, 'utf8'), binding]).toString('base64')},r=${nonce}`;
       const authMessage = `${this.clientFirstBare},${this.serverFirst},${withoutProof}`;
       const h = this.hash;
       const salted = await saltedPassword(this.cache, h, credentials.password ?? '', salt, iterations);
@@ -138,13 +195,19 @@ export class Scram {
 }
 
 export class ScramSha1 extends Scram {
-  constructor(cache: SaltedPasswordCache, clientNonce?: string) {
-    super(cache, clientNonce, 'sha1');
+  constructor(cache: SaltedPasswordCache, nonce?: string) {
+    super(cache, { hash: 'sha1', nonce });
   }
 }
 
 export class ScramSha256 extends Scram {
-  constructor(cache: SaltedPasswordCache, clientNonce?: string) {
-    super(cache, clientNonce, 'sha256');
+  constructor(cache: SaltedPasswordCache, nonce?: string) {
+    super(cache, { hash: 'sha256', nonce });
+  }
+}
+
+export class ScramSha512 extends Scram {
+  constructor(cache: SaltedPasswordCache, nonce?: string) {
+    super(cache, { hash: 'sha512', nonce });
   }
 }

@@ -53,7 +53,7 @@ function refuseWithoutMechanism(features: XmlElement, secure: boolean, policy: S
   if (!mechanisms) return;
   const offered = mechanisms.getChildren('mechanism').map((m) => m.getText().trim());
   try {
-    chooseMechanism(offered, secure, policy.security);
+    chooseMechanism(offered, secure, policy.security, secure);
   } catch (error) {
     features.children = [];
     fail(error instanceof XmppError ? error : new XmppError('no-mechanism', offered.join(', ')));
