@@ -29,17 +29,36 @@ export interface EjabberdOptions {
   tls12?: boolean;
 }
 
-// Every server this process started; whatever happens to the tests, none outlives the process.
-const running = new Set<ChildProcess>();
+// The Erlang VM of every server this process started (Debian's script runs it under `su`, in a
+// session of its own): whatever happens to the tests, none outlives the process.
+const running = new Set<number>();
 process.once('exit', () => {
-  for (const child of running) {
+  for (const pid of running) {
     try {
-      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      process.kill(pid, 'SIGKILL');
     } catch {
       // gone
     }
   }
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function gone(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (alive(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
+}
 
 let instances = 0;
 
@@ -78,6 +97,8 @@ export class Ejabberd {
   readonly dir: string;
   /** The STARTTLS c2s port (plain TCP first). */
   readonly port: number;
+  /** A c2s port that offers no STARTTLS, for the other parties of tests (stock xmpp.js would try STARTTLS and refuse our self-signed certificate). */
+  readonly peerPort: number;
   /** Direct TLS, with `directTls`. */
   readonly tlsPort: number;
   /** HTTP with WebSocket at /ws, with `websocket`. */
@@ -86,15 +107,20 @@ export class Ejabberd {
   readonly fingerprint256: string;
   private readonly config: string;
   private readonly ctlConfig: string;
+  private readonly pidFile: string;
   private child: ChildProcess | undefined;
+  /** The Erlang VM's process id (ejabberd writes it to pidFile once started). */
+  private vm: number | undefined;
 
-  private constructor(dir: string, ports: { c2s: number; tls: number; http: number; dist: number }, options: EjabberdOptions) {
+  private constructor(dir: string, ports: { c2s: number; peer: number; tls: number; http: number; dist: number }, options: EjabberdOptions) {
     this.dir = dir;
     this.port = ports.c2s;
+    this.peerPort = ports.peer;
     this.tlsPort = ports.tls;
     this.httpPort = ports.http;
     this.config = join(dir, 'ejabberd.yml');
     this.ctlConfig = join(dir, 'ejabberdctl.cfg');
+    this.pidFile = join(dir, 'ejabberd.pid');
     mkdirSync(join(dir, 'spool'));
     mkdirSync(join(dir, 'logs'));
     this.certFile = join(dir, 'localhost.crt');
@@ -123,6 +149,7 @@ export class Ejabberd {
       `disable_sasl_mechanisms: [${disabled.map((m) => `"${m}"`).join(', ')}]`,
       'listen:',
       ...c2s(ports.c2s, options.starttlsRequired ? ['starttls_required: true'] : ['starttls: true']),
+      ...c2s(ports.peer, []),
       ...(options.directTls ? c2s(ports.tls, ['tls: true']) : []),
       ...(options.websocket ? [`  - port: ${ports.http}`, '    ip: "127.0.0.1"', '    module: ejabberd_http', '    request_handlers:', '      /ws: ejabberd_http_ws'] : []),
       'acl:',
@@ -150,7 +177,7 @@ export class Ejabberd {
     ];
     writeFileSync(this.config, lines.join('\n'));
     instances += 1;
-    writeFileSync(this.ctlConfig, [`ERLANG_NODE=xf${process.pid}n${instances}@localhost`, `ERL_DIST_PORT=${ports.dist}`, 'INET_DIST_INTERFACE=127.0.0.1', ''].join('\n'));
+    writeFileSync(this.ctlConfig, [`ERLANG_NODE=xf${process.pid}n${instances}@localhost`, `ERL_DIST_PORT=${ports.dist}`, 'INET_DIST_INTERFACE=127.0.0.1', `EJABBERD_PID_PATH=${this.pidFile}`, ''].join('\n'));
     // Debian's ejabberdctl runs the server as the ejabberd user: it must own what it writes.
     execFileSync('chown', ['-R', 'ejabberd:ejabberd', dir]);
     chmodSync(dir, 0o750);
@@ -161,7 +188,7 @@ export class Ejabberd {
     ensureEjabberd();
     if (process.getuid?.() !== 0) throw new Error('the ejabberd rig runs Debian\'s ejabberdctl, which needs root (it drops to the ejabberd user)');
     const dir = mkdtempSync(join(tmpdir(), 'xmpp-flows-ejabberd-'));
-    const ports = { c2s: await freePort(), tls: options.directTls ? await freePort() : 0, http: options.websocket ? await freePort() : 0, dist: await freePort() };
+    const ports = { c2s: await freePort(), peer: await freePort(), tls: options.directTls ? await freePort() : 0, http: options.websocket ? await freePort() : 0, dist: await freePort() };
     const server = new Ejabberd(dir, ports, options);
     await server.launch();
     return server;
@@ -171,43 +198,44 @@ export class Ejabberd {
     return ['-f', this.config, '-c', this.ctlConfig, '-s', join(this.dir, 'spool'), '-l', join(this.dir, 'logs'), ...command];
   }
 
+  /** The server's own process (the Erlang VM), while it runs. */
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.vm;
   }
 
   /** Starts (or restarts) the server in the foreground on the same ports and spool. */
   async launch(): Promise<void> {
-    const child = spawn(CTL, this.ctlArgs('foreground'), { stdio: 'ignore', detached: true, cwd: this.dir });
+    rmSync(this.pidFile, { force: true });
+    const child = spawn(CTL, this.ctlArgs('foreground'), { stdio: 'ignore', cwd: this.dir });
     this.child = child;
-    running.add(child);
     let exited = false;
     child.on('exit', () => {
       exited = true;
-      running.delete(child);
       if (this.child === child) this.child = undefined;
     });
     await waitForPort(this.port, 30_000, () => exited);
     // The port opens before every module is up; the control script answers once it is started.
     await run(CTL, this.ctlArgs('started'));
+    const pid = Number(readFileSync(this.pidFile, 'utf8').trim());
+    if (!Number.isInteger(pid) || pid <= 0) throw new Error(`ejabberd wrote no process id to ${this.pidFile}`);
+    this.vm = pid;
+    running.add(pid);
   }
 
-  /** Stops the server: with its control script (SIGTERM), or by killing its process group (SIGKILL). */
+  /** Stops the server: with its control script (SIGTERM), or by killing its VM (SIGKILL, a crash). */
   async kill(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+    const pid = this.vm;
+    if (pid === undefined) return;
+    if (signal === 'SIGKILL') process.kill(pid, 'SIGKILL');
+    else await run(CTL, this.ctlArgs('stop')).catch(() => process.kill(pid, 'SIGKILL'));
+    if (!(await gone(pid, 15_000))) {
+      process.kill(pid, 'SIGKILL');
+      await gone(pid, 5000);
+    }
+    running.delete(pid);
+    this.vm = undefined;
     const child = this.child;
-    if (!child || child.exitCode !== null || !child.pid) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const group = -child.pid;
-    if (signal === 'SIGKILL') process.kill(group, 'SIGKILL');
-    else await run(CTL, this.ctlArgs('stop')).catch(() => process.kill(group, 'SIGKILL'));
-    const timer = setTimeout(() => {
-      try {
-        process.kill(group, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }, 10_000);
-    await exited;
-    clearTimeout(timer);
+    if (child && child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
   }
 
   async stop(): Promise<void> {
