@@ -11,12 +11,17 @@ import type { Security } from '../core/session/server-address';
 import type { SessionOptions } from '../core/session/session';
 import { DEFAULT_INBOUND } from '../core/session/stream-parser';
 import { readCa, normalizePin, type TlsTrust, type TrustMode } from '../core/session/tls-trust';
+import { checkWebSocketUrl } from '../core/session/websocket-address';
 
 export interface XmppConfigDef extends NodeDef {
   jid: string;
   host: string;
   port: string;
   security: string;
+  /** 'tcp' (default) or 'websocket'. */
+  transport?: string;
+  /** With websocket: ws:// or wss:// URL; empty: discovered (XEP-0156). */
+  wsUrl?: string;
   trust: string;
   ca: string;
   pin: string;
@@ -96,11 +101,13 @@ export function readKeepalive(def: Partial<XmppConfigDef>): KeepaliveOptions {
 /** Everything but the password; throws XmppError for a field that cannot work. */
 export function readSessionOptions(def: XmppConfigDef): Omit<SessionOptions, 'password' | 'dispatcher' | 'responder'> {
   const outbound = whole(def.maxStanzaKB, 256, 1, 64 * 1024) * 1024;
+  const security = (SECURITY.includes(def.security) ? def.security : 'starttls') as Security;
   return {
     jid: readJid(def.jid),
     host: def.host?.trim() || undefined,
     port: def.port?.trim() ? whole(def.port, 0, 1, 65535) || undefined : undefined,
-    security: (SECURITY.includes(def.security) ? def.security : 'starttls') as Security,
+    security,
+    websocket: def.transport === 'websocket' ? { url: def.wsUrl?.trim() ? checkWebSocketUrl(def.wsUrl.trim(), security) : undefined } : undefined,
     trust: readTrust(def),
     outbox: readOutbox(def),
     keepalive: readKeepalive(def),

@@ -31,7 +31,7 @@ describe('interoperability with ejabberd (Debian 23.01)', function () {
     this.timeout(120_000);
     await loadXmpp();
     await startServer();
-    ejabberd = await Ejabberd.start();
+    ejabberd = await Ejabberd.start({ websocket: true });
     for (const [user, password] of [['bot', 'bot-pw'], ['alice', 'alice-pw'], ['carol', 'carol-pw'], ['dj', 'dj-pw'], ['rpc', 'rpc-pw']] as const) await ejabberd.register(user, password);
   });
 
@@ -205,6 +205,29 @@ describe('interoperability with ejabberd (Debian 23.01)', function () {
       assert.deepEqual(answer.event === 'result' && answer.value, 42);
     } finally {
       await slix.stop();
+    }
+  });
+
+  it('over WebSocket (wss://, pinned certificate): logs in, messages both ways', async () => {
+    const client = coreClient({ jid: { local: 'bot', domain: 'localhost', resource: 'ws' }, security: 'starttls', websocket: { url: `wss://localhost:${ejabberd.httpPort}/ws` }, trust: { mode: 'pin', pin: ejabberd.fingerprint256 } });
+    const events = new EventEmitter();
+    client.onStatus((s) => events.emit('status', s));
+    try {
+      const online = waitFor(events, 'status', (s: SessionStatus) => (s.state === 'online' || s.state === 'failed' ? s : undefined), 15_000, 'online');
+      client.start();
+      const status = await online;
+      assert.equal(status.state, 'online', JSON.stringify(status));
+      console.log(`      ejabberd over WebSocket: ${status.mechanism ?? '-'}`);
+      const peer = await connectAlice();
+      const got = peer.nextMessage((m) => m.getChildText('body') === 'over a WebSocket');
+      await client.messages.send({ to: peer.jid, type: 'chat', body: 'over a WebSocket' });
+      await got;
+      const back: string[] = [];
+      client.messages.onMessage((m) => back.push(m.body ?? ''));
+      await peer.send(client.jid, 'and back');
+      await eventually(() => back, (list) => list.includes('and back'), 5000, 'the answer over the WebSocket');
+    } finally {
+      await client.stop();
     }
   });
 

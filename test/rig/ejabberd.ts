@@ -23,7 +23,7 @@ export interface EjabberdOptions {
   starttlsRequired?: boolean;
   /** Also a direct-TLS (XEP-0368) listener; its port is `tlsPort`. */
   directTls?: boolean;
-  /** An HTTP listener with WebSocket (RFC 7395) at /ws; its port is `httpPort`. */
+  /** An HTTPS listener with WebSocket (RFC 7395) at /ws; its port is `httpPort` (wss://localhost:httpPort/ws). */
   websocket?: boolean;
   /** TLS 1.2 at most (as older installations): ejabberd then binds logins to the connection with tls-unique. */
   tls12?: boolean;
@@ -101,7 +101,7 @@ export class Ejabberd {
   readonly peerPort: number;
   /** Direct TLS, with `directTls`. */
   readonly tlsPort: number;
-  /** HTTP with WebSocket at /ws, with `websocket`. */
+  /** HTTPS with WebSocket at /ws, with `websocket`. */
   readonly httpPort: number;
   readonly certFile: string;
   readonly fingerprint256: string;
@@ -151,7 +151,7 @@ export class Ejabberd {
       ...c2s(ports.c2s, options.starttlsRequired ? ['starttls_required: true'] : ['starttls: true']),
       ...c2s(ports.peer, []),
       ...(options.directTls ? c2s(ports.tls, ['tls: true']) : []),
-      ...(options.websocket ? [`  - port: ${ports.http}`, '    ip: "127.0.0.1"', '    module: ejabberd_http', '    request_handlers:', '      /ws: ejabberd_http_ws'] : []),
+      ...(options.websocket ? [`  - port: ${ports.http}`, '    ip: "127.0.0.1"', '    module: ejabberd_http', '    tls: true', '    request_handlers:', '      /ws: ejabberd_http_ws'] : []),
       'acl:',
       '  local:',
       '    user_regexp: ""',

@@ -16,6 +16,8 @@ export interface PeerOptions {
    * it receives, or a test would blame the bot for the peer's reading.
    */
   stockDecoding?: boolean;
+  /** Ignore the server's STARTTLS offer (a rig server with a self-signed certificate stock xmpp.js would refuse). */
+  ignoreStarttls?: boolean;
 }
 
 /** Resolves with the first value `take` returns for an event, or rejects after timeoutMs. */
@@ -95,6 +97,12 @@ export class Peer extends EventEmitter {
     });
     client.reconnect.stop();
     if (!options.stockDecoding) decodeAcrossChunks(client);
+    if (options.ignoreStarttls) {
+      client.prependListener('element', (element: XmlElement) => {
+        if (!element.is('features', 'http://etherx.jabber.org/streams')) return;
+        element.children = element.children.filter((child) => typeof child === 'string' || !child.is('starttls', 'urn:ietf:params:xml:ns:xmpp-tls'));
+      });
+    }
     const peer = new Peer(client, lib.xml, `${options.jid}/${options.resource ?? 'peer'}`);
     client.on('error', (error: unknown) => peer.emit('client-error', error));
     client.on('stanza', (stanza: XmlElement) => {

@@ -23,6 +23,8 @@ export interface ProsodyOptions {
   requireEncryption?: boolean;
   /** With tls: TLS 1.2 only (Prosody then offers SCRAM-SHA-1-PLUS with tls-unique). */
   tls12?: boolean;
+  /** XMPP over WebSocket (mod_websocket): ws:// on `httpPort`, and with tls wss:// on `httpsPort`, path /xmpp-websocket. */
+  websocket?: boolean;
   /** A fixed c2s port (default: a free one). */
   port?: number;
   /** More c2s ports on 127.0.0.1 besides `port` (e.g. to tell two clients' connection attempts apart). */
@@ -97,10 +99,14 @@ export class Prosody {
   /** With component: its port and secret. */
   readonly componentPort: number;
   readonly componentSecret = 'component-secret-of-the-rig';
+  /** With websocket: the HTTP and HTTPS ports (0 when not open). */
+  httpPort = 0;
+  httpsPort = 0;
   private child: ChildProcess | undefined;
 
-  private constructor(dir: string, port: number, tlsPort: number, componentPort: number, options: ProsodyOptions) {
+  private constructor(dir: string, port: number, tlsPort: number, componentPort: number, options: ProsodyOptions, httpPorts: [number, number] = [0, 0]) {
     this.dir = dir;
+    [this.httpPort, this.httpsPort] = httpPorts;
     this.port = port;
     this.tlsPort = tlsPort;
     this.componentPort = componentPort;
@@ -114,7 +120,7 @@ export class Prosody {
       execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-keyout', keyFile, '-out', this.certFile], { stdio: 'ignore' });
       this.fingerprint256 = new X509Certificate(readFileSync(this.certFile)).fingerprint256;
     }
-    const modules = ['roster', 'saslauth', 'disco', 'ping', 'smacks', 'admin_shell', 'posix', 'version', ...(options.offline ? ['offline'] : []), ...(options.tls ? ['tls'] : [])];
+    const modules = ['roster', 'saslauth', 'disco', 'ping', 'smacks', 'admin_shell', 'posix', 'version', ...(options.offline ? ['offline'] : []), ...(options.tls ? ['tls'] : []), ...(options.websocket ? ['websocket'] : [])];
     const disabled = ['s2s', ...(options.offline ? [] : ['offline']), ...(options.tls ? [] : ['tls'])];
     const lines = [
       'run_as_root = true',
@@ -124,8 +130,10 @@ export class Prosody {
       'interfaces = { "127.0.0.1" }',
       `c2s_ports = { ${[port, ...(options.extraPorts ?? [])].join('; ')} }`,
       's2s_ports = { }',
-      'http_ports = { }',
-      'https_ports = { }',
+      options.websocket ? `http_ports = { ${this.httpPort} }` : 'http_ports = { }',
+      options.websocket && options.tls ? `https_ports = { ${this.httpsPort} }` : 'https_ports = { }',
+      options.websocket ? 'http_interfaces = { "127.0.0.1" }\nhttps_interfaces = { "127.0.0.1" }' : '',
+      options.websocket && options.tls ? `https_ssl = { certificate = "${this.certFile}"; key = "${keyFile}" }` : '',
       options.tls ? `c2s_direct_tls_ports = { ${tlsPort} }` : 'c2s_direct_tls_ports = { }',
       'legacy_ssl_ports = { }',
       `certificates = "${join(dir, 'certs')}"`,
@@ -152,7 +160,8 @@ export class Prosody {
   static async start(options: ProsodyOptions = {}): Promise<Prosody> {
     ensureProsody();
     const dir = mkdtempSync(join(tmpdir(), 'xmpp-flows-prosody-'));
-    const server = new Prosody(dir, options.port ?? (await freePort()), options.tls ? await freePort() : 0, options.component ? await freePort() : 0, options);
+    const httpPorts: [number, number] = options.websocket ? [await freePort(), options.tls ? await freePort() : 0] : [0, 0];
+    const server = new Prosody(dir, options.port ?? (await freePort()), options.tls ? await freePort() : 0, options.component ? await freePort() : 0, options, httpPorts);
     await server.launch();
     return server;
   }

@@ -10,7 +10,8 @@ import { bypassIncomingMiddleware } from './sm-fast-path';
 import { LoginState, installScram, loginFunction } from './login';
 import type { SaltedPasswordCache } from './scram';
 import { serviceUri, type Security, type ServerAddress } from './server-address';
-import { gateLibrarySends } from './stanza-gate';
+import { frameWrites, gateLibrarySends } from './stanza-gate';
+import { webSocketClass } from './websocket-socket';
 import type { InboundLimits, StreamViolation } from './stream-parser';
 import { applyStreamPolicy } from './stream-policy';
 import type { TlsTrust } from './tls-trust';
@@ -28,6 +29,8 @@ export interface ClientSettings {
   saltedPasswords: SaltedPasswordCache;
   /** Who answers the queries others send us. */
   responder: IqResponder;
+  /** XMPP over WebSocket (RFC 7395) to this ws:// or wss:// URL instead of TCP to `address`. */
+  websocketUrl?: string | undefined;
 }
 
 /** What the client tells the session that owns it. */
@@ -47,8 +50,9 @@ export interface ClientHooks {
 export function createClient(lib: XmppLib, settings: ClientSettings, hooks: ClientHooks): Client {
   const { jid, password, security, trust } = settings;
   const login = new LoginState();
+  const framed = settings.websocketUrl !== undefined;
   const client = lib.client({
-    service: serviceUri(security, settings.address),
+    service: settings.websocketUrl ?? serviceUri(security, settings.address),
     domain: jid.domain,
     username: jid.local,
     credentials: loginFunction(jid.local, password, security, login, hooks.chose),
@@ -56,9 +60,15 @@ export function createClient(lib: XmppLib, settings: ClientSettings, hooks: Clie
   });
   client.reconnect.stop(); // the session reconnects, with backoff and a stop on bad credentials
   bypassIncomingMiddleware(client);
-  guardDataPath(client, lib, settings.inbound, hooks.violation);
+  if (framed) {
+    // xmpp.js sets its transport's socket class at every connect: ours (with this connection's trust) stays.
+    const Socket = webSocketClass(trust);
+    Object.defineProperty(client, 'Socket', { get: () => Socket, set: () => undefined, configurable: true });
+    frameWrites(client);
+  }
+  guardDataPath(client, lib, settings.inbound, hooks.violation, framed);
   gateLibrarySends(client, lib.xml, settings.maxStanzaBytes, hooks.refused);
-  if (security === 'tls') useTrustForDirectTls(client, trust, jid.domain, hooks.fail);
+  if (security === 'tls' && !framed) useTrustForDirectTls(client, trust, jid.domain, hooks.fail);
   followRedirectsOurselves(client, security, hooks.redirected);
   applyStreamPolicy(client, { security, trust, domain: jid.domain, xml: lib.xml }, hooks.fail);
   installScram(client, settings.saltedPasswords, login, hooks.fail);
@@ -71,6 +81,7 @@ export function createClient(lib: XmppLib, settings: ClientSettings, hooks: Clie
   });
   // Small stanzas, answered at once: without this, Nagle's algorithm and delayed ACKs add ~40 ms to every round trip.
   client.on('connect', () => noDelay(client));
-  acknowledgePromptly(client);
+  // A lone space is a keepalive on TCP; a WebSocket frame must hold one whole element.
+  if (!framed) acknowledgePromptly(client);
   return client;
 }

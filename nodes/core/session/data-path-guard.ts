@@ -10,8 +10,8 @@ import type { Client, XmppLib } from '../xmpp-lib';
  * after the parser is gone (the xmpp.js 0.14.0 crash of issues #860 and #1058), and parses each
  * stream with our own parser. Must run before the first connect, which binds _onData.
  */
-export function guardDataPath(client: Client, lib: Pick<XmppLib, 'Element'>, limits: InboundLimits, onViolation: (violation: StreamViolation) => void): void {
-  const Parser = streamParserClass(lib.Element, limits, onViolation);
+export function guardDataPath(client: Client, lib: Pick<XmppLib, 'Element'>, limits: InboundLimits, onViolation: (violation: StreamViolation) => void, framed = false): void {
+  const Parser = streamParserClass(lib.Element, limits, onViolation, framed);
   // xmpp.js sets its transport's parser at every connect: ours stays.
   Object.defineProperty(client, 'Parser', { get: () => Parser, set: () => undefined, configurable: true });
   client._onData = function guardedOnData(this: Client, data: Buffer): void {

@@ -10,6 +10,7 @@ import type { DropReport } from './poison-guard';
 import type { Security } from './server-address';
 import type { InboundLimits } from './stream-parser';
 import type { TlsTrust } from './tls-trust';
+import type { WebSocketOptions } from './websocket-address';
 
 export interface SessionOptions {
   /** Our JID, with the resource to bind. */
@@ -20,6 +21,8 @@ export interface SessionOptions {
   port?: number | undefined;
   security: Security;
   trust?: TlsTrust | undefined;
+  /** XMPP over WebSocket (RFC 7395) instead of TCP: host and port are then not used. */
+  websocket?: WebSocketOptions | undefined;
   /** Where incoming stanzas go; outlives sessions. */
   dispatcher: Dispatcher;
   /** Who answers the queries others send us; outlives sessions. */

@@ -14,6 +14,7 @@ import { DEFAULT_OUTBOX, Outbox, type OutboxEntry } from './outbox';
 import { OutboxWriter } from './outbox-writer';
 import { PoisonGuard } from './poison-guard';
 import type { SaltedPasswordCache } from './scram';
+import { resolveWebSocket } from './websocket-address';
 import { resolveServer } from './server-address';
 import { StreamManagementGate } from './sm-gate';
 import { pass } from './stanza-gate';
@@ -157,12 +158,14 @@ export class Session {
   }
 
   private async firstConnect(): Promise<void> {
-    const { jid, security, host, port, password } = this.options;
-    const address = await resolveServer(jid.domain, security, host, port);
+    const { jid, security, host, port, password, websocket } = this.options;
+    const trust = this.options.trust ?? SYSTEM_TRUST;
+    const websocketUrl = websocket ? await resolveWebSocket(jid.domain, security, trust, websocket) : undefined;
+    const address = websocketUrl ? { host: '', port: 0 } : await resolveServer(jid.domain, security, host, port);
     if (this.stopping) return;
     const client = createClient(
       this.lib,
-      { jid, password, security, address, trust: this.options.trust ?? SYSTEM_TRUST, inbound: this.options.inbound ?? DEFAULT_INBOUND, maxStanzaBytes: () => this.maxStanzaBytes, saltedPasswords: this.saltedPasswords, responder: this.options.responder },
+      { jid, password, security, address, websocketUrl, trust, inbound: this.options.inbound ?? DEFAULT_INBOUND, maxStanzaBytes: () => this.maxStanzaBytes, saltedPasswords: this.saltedPasswords, responder: this.options.responder },
       {
         fail: (error) => this.connectionFailed(error),
         redirected: (error) => (this.lastError ??= error),

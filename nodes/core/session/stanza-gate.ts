@@ -32,8 +32,32 @@ export async function writePassed(client: Client, stanza: XmlElement, passed: Pa
   await writeRun(client, [{ stanza, passed }]);
 }
 
-/** Writes stanzas that passed the gate in one write, then tells the library (and stream management) of each, in order. */
+/** Clients whose transport frames each element on its own (WebSocket, RFC 7395). */
+const framedClients = new WeakSet<Client>();
+
+/** From now on this client writes one element per write, each with its namespace. */
+export function frameWrites(client: Client): void {
+  framedClients.add(client);
+}
+
+/** A stanza as a frame of its own: RFC 7395 has no stream element to inherit 'jabber:client' from. */
+function framed(stanza: XmlElement, passed: Passed): string {
+  if (stanza.attrs.xmlns !== undefined) return passed.text;
+  return `<${stanza.name} xmlns="jabber:client"${passed.text.slice(stanza.name.length + 1)}`;
+}
+
+/** Writes stanzas that passed the gate in one write (one per stanza over WebSocket), then tells the library (and stream management) of each, in order. */
 export async function writeRun(client: Client, run: ReadonlyArray<{ stanza: XmlElement; passed: Passed }>): Promise<void> {
+  if (framedClients.has(client)) {
+    // All handed to the socket at once (it keeps their order), then awaited together.
+    const writes = run.map(({ stanza, passed }) => {
+      stanza.parent = client.root;
+      return client.write(framed(stanza, passed));
+    });
+    await Promise.all(writes);
+    for (const { stanza } of run) client.emit('send', stanza);
+    return;
+  }
   let text = '';
   for (const { stanza, passed } of run) {
     stanza.parent = client.root;

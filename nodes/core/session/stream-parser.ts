@@ -84,13 +84,15 @@ function checkChars(text: string): void {
  * nothing is ever emitted as 'error': a violation goes to `onViolation` once and the parser
  * stops, so the session decides how the stream ends.
  */
-export function streamParserClass(Element: ElementConstructor, limits: InboundLimits, onViolation: (violation: StreamViolation) => void): new () => StreamParser {
+export function streamParserClass(Element: ElementConstructor, limits: InboundLimits, onViolation: (violation: StreamViolation) => void, framed = false): new () => StreamParser {
   return class extends StreamParser {
     constructor() {
-      super(Element, limits, onViolation);
+      super(Element, limits, onViolation, framed);
     }
   };
 }
+
+const NS_FRAMING = 'urn:ietf:params:xml:ns:xmpp-framing';
 
 export class StreamParser extends EventEmitter {
   private readonly decoder = new StringDecoder('utf8');
@@ -106,10 +108,15 @@ export class StreamParser extends EventEmitter {
   /** Whether what is being parsed is all ASCII: then a token's bytes are its length. */
   private ascii = true;
 
+  /**
+   * framed: XMPP over WebSocket (RFC 7395): no stream element around the stanzas; the stream
+   * opens with an <open/> element and ends with a <close/> one, each a frame of its own.
+   */
   constructor(
     private readonly Element: ElementConstructor,
     private readonly limits: InboundLimits,
     private readonly onViolation: (violation: StreamViolation) => void,
+    private readonly framed = false,
   ) {
     super();
   }
@@ -240,6 +247,17 @@ export class StreamParser extends EventEmitter {
     const name = inner.slice(0, nameEnd);
     if (name === '' || /["'=<&]/.test(name)) throw new StreamViolation('not-well-formed', 'a tag without a name');
     const element = new this.Element(name, readAttributes(inner.slice(nameEnd)));
+    if (this.framed && !this.cursor && selfClosing && (name === 'open' || name === 'close') && element.attrs.xmlns === NS_FRAMING) {
+      if (name === 'open') {
+        this.root = element;
+        this.emit('start', element);
+      } else {
+        this.ended = true;
+        this.emit('end', element);
+      }
+      return;
+    }
+    if (this.framed && !this.root) throw new StreamViolation('not-well-formed', 'a stanza before <open/>');
     if (!this.root) {
       if (selfClosing) throw new StreamViolation('not-well-formed', 'an empty stream');
       this.root = element;
