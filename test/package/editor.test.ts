@@ -83,7 +83,14 @@ describe('the editor in a real Chromium', function () {
     await page.click('#node-input-btn-server-edit');
     await page.waitForSelector('#node-config-input-security', { timeout: 10_000 });
     const configTray = (await page.textContent('.red-ui-tray:last-of-type')) ?? '';
-    assert.doesNotMatch(configTray, /xmpp-config\.(label|placeholder|security|show)\./, 'no untranslated keys');
+    assert.doesNotMatch(configTray, /xmpp-config\.(label|placeholder|security|show|transport)\./, 'no untranslated keys');
+    assert.equal(await page.inputValue('#node-config-input-transport'), 'tcp', 'a connection of an earlier version is TCP');
+    assert.equal(await page.isVisible('#node-config-xmpp-wsurl-row'), false, 'no WebSocket URL for TCP');
+    await page.selectOption('#node-config-input-transport', 'websocket');
+    assert.equal(await page.isVisible('#node-config-xmpp-wsurl-row'), true, 'the WebSocket URL shows for WebSocket');
+    assert.equal(await page.isVisible('#node-config-input-host'), false, 'and the server and port hide');
+    await page.selectOption('#node-config-input-transport', 'tcp');
+    assert.equal(await page.isVisible('#node-config-input-host'), true);
     assert.equal(await page.inputValue('#node-config-input-security'), 'none');
     assert.equal(await page.inputValue('#node-config-input-trust'), 'system', 'a field the flow left out shows its default');
     assert.equal(await page.inputValue('#node-config-input-subscriptions'), 'flow');

@@ -99,7 +99,7 @@ export function watchedEchoFlow(account: WatchedAccount, name = 'chat to the bot
 export const RUNTIME_FAILURES = /Uncaught Exception|unhandled ?rejection|Error stopping node/i;
 
 /** The config node logged a completed login (a fresh one or a resumed one). */
-export const ONLINE_LINE = /\[info\] \[xmpp-config:[^\]]*\] connected as \S+/;
+export const ONLINE_LINE = /\[info\] \[xmpp-config:[^\]]*\] connected (?:again )?as \S+/;
 
 /** How often a pattern occurs in a text (the pattern itself is left as it is). */
 export function occurrences(text: string, pattern: RegExp): number {
