@@ -8,7 +8,7 @@ import { MAX_STRANGERS, SUBSCRIPTION_POLICIES, type SubscriptionPolicy } from '.
 import { XmppError } from './core/errors';
 import type { SessionStatus } from './core/session/session';
 import { loadXmpp } from './core/xmpp-lib';
-import { readDiscoItems, readIdentity, readPresence, readRosterMax, readSessionOptions, type XmppConfigDef } from './lib/config-options';
+import { readDiscoItems, readIdentity, readPresence, readRoomCheck, readRosterMax, readSessionOptions, type XmppConfigDef } from './lib/config-options';
 import type { StatusSink, XmppConnection } from './lib/connection';
 import { describeError } from './lib/node-error';
 import { reasonText, statusFor, type Translate } from './lib/status-text';
@@ -47,6 +47,7 @@ export = async function register(RED: NodeAPI): Promise<void> {
           items: readDiscoItems(def.discoItems),
           version: { name: PACKAGE.name, version: PACKAGE.version, os: def.revealOs ? `${osType()} ${osRelease()}` : undefined },
         },
+        rooms: { selfPingMs: readRoomCheck(RED.settings) },
       });
       status = client.status;
       if (options.trust?.mode === 'any' && options.security !== 'none') node.warn(t('xmpp-config.warning.any'));

@@ -129,6 +129,9 @@ export = function register(RED: NodeAPI): void {
             if (event.renamedFrom) node.warn(RED._('xmpp-in.warning.renamed', { room: joined.room, nick: event.nick, wanted: event.renamedFrom }));
           } else if (event.state === 'joining' && event.retryInMs !== undefined) {
             status.set({ fill: 'yellow', shape: 'ring', text: RED._('xmpp-in.status.room-closed', { room: joined.room, seconds: Math.round(event.retryInMs / 1000) }) });
+          } else if (event.state === 'joining' && event.lost) {
+            status.set({ fill: 'yellow', shape: 'ring', text: RED._('xmpp-in.status.room-lost', { room: joined.room }) });
+            node.warn(RED._('xmpp-in.warning.room-lost', { room: joined.room, nick: event.nick }));
           } else if (event.state === 'failed') {
             status.set({ fill: 'red', shape: 'ring', text: RED._('xmpp-in.status.room-failed', { room: joined.room }) });
             node.error(RED._('xmpp-in.error.room-refused', { room: joined.room, detail: event.error?.detail ?? '' }));

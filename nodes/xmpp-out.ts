@@ -98,6 +98,9 @@ export = function register(RED: NodeAPI): void {
         if (event.renamedFrom) node.warn(RED._('xmpp-out.warning.renamed', { room: room?.room ?? '', nick: event.nick, wanted: event.renamedFrom }));
       } else if (event.state === 'joining' && event.retryInMs !== undefined) {
         node.status({ fill: 'yellow', shape: 'ring', text: RED._('xmpp-out.status.room-closed', { room: room?.room ?? '', seconds: Math.round(event.retryInMs / 1000) }) });
+      } else if (event.state === 'joining' && event.lost) {
+        node.status({ fill: 'yellow', shape: 'ring', text: RED._('xmpp-out.status.room-lost', { room: room?.room ?? '' }) });
+        node.warn(RED._('xmpp-out.warning.room-lost', { room: room?.room ?? '', nick: event.nick }));
       } else if (event.state === 'failed') {
         node.status({ fill: 'red', shape: 'ring', text: RED._('xmpp-out.status.room-failed', { room: room?.room ?? '' }) });
         node.error(RED._('xmpp-out.error.room-refused', { room: room?.room ?? '', detail: event.error?.detail ?? '' }));

@@ -13,7 +13,7 @@ import { Messages } from './messages/messages';
 import type { ClientPort } from './port';
 import { Presence } from './presence/own-presence';
 import type { OwnPresence } from './presence/presence-stanza';
-import { Rooms } from './rooms/rooms';
+import { Rooms, type RoomDefaults } from './rooms/rooms';
 import { Rpc } from './rpc/rpc';
 import { Dispatcher } from './session/dispatcher';
 import { DEFAULT_MAX_STANZA_BYTES, Session, type SessionOptions, type SessionStatus } from './session/session';
@@ -26,6 +26,8 @@ export interface XmppClientOptions {
   contacts?: ContactsOptions | undefined;
   /** What we say about ourselves (disco identity, items, software version). */
   self: SelfDescriptionSettings;
+  /** What applies to every room (how long a room may be quiet before we ask whether it still has us). */
+  rooms?: RoomDefaults | undefined;
 }
 
 export class XmppClient {
@@ -56,7 +58,7 @@ export class XmppClient {
     this.messages = new Messages(port);
     this.presence = new Presence(port, options.presence);
     this.contacts = new Contacts(port, options.contacts);
-    this.rooms = new Rooms(port, this.messages);
+    this.rooms = new Rooms(port, this.messages, options.rooms);
     this.disco = new Disco(port, this.presence, options.self);
     this.rpc = new Rpc(port, this.disco);
     this.iq = new RawIq(port);

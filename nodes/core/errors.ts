@@ -45,13 +45,16 @@ export class XmppError extends Error {
   readonly detail: string;
   /** For 'stanza-error': the RFC 6120 condition the other side answered (item-not-found, …). */
   readonly condition: string | undefined;
+  /** For 'stanza-error': who says it made the error (RFC 6120 8.3.2 `by`), when the answer says so. */
+  readonly by: string | undefined;
 
-  constructor(code: ErrorCode, detail = '', condition?: string) {
+  constructor(code: ErrorCode, detail = '', condition?: string, by?: string) {
     super(detail ? `${code}: ${detail}` : code);
     this.name = 'XmppError';
     this.code = code;
     this.detail = detail;
     this.condition = condition;
+    this.by = by;
   }
 }
 

@@ -18,11 +18,11 @@ export function errorText(stanza: XmlElement): string {
   return stanza.getChild('error')?.getChildText('text', NS_STANZAS) ?? '';
 }
 
-/** An answer's error as a named error: its condition, and its text when it has one. */
+/** An answer's error as a named error: its condition, its text when it has one, and who made it when it says. */
 export function stanzaError(answer: XmlElement): XmppError {
   const condition = conditionOf(answer) || 'undefined-condition';
   const text = errorText(answer);
-  return new XmppError('stanza-error', text ? `${condition}: ${text}` : condition, condition);
+  return new XmppError('stanza-error', text ? `${condition}: ${text}` : condition, condition, answer.getChild('error')?.attrs.by || undefined);
 }
 
 /** The <error/> child of an error answer. */

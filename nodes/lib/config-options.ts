@@ -145,3 +145,12 @@ export function readDiscoItems(text: string | undefined): DiscoItem[] {
   }
   return items;
 }
+
+/**
+ * The rooms' self-ping interval from Node-RED's settings.js (`xmppRoomCheckTime`, milliseconds,
+ * as `mqttReconnectTime` is for MQTT): a number of 0 or more; anything else leaves the default.
+ */
+export function readRoomCheck(settings: unknown): number | undefined {
+  const value = settings && typeof settings === 'object' ? (settings as Record<string, unknown>).xmppRoomCheckTime : undefined;
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+}

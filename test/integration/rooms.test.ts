@@ -5,18 +5,11 @@ import type { NodeMessage } from 'node-red';
 import { Prosody } from '../rig/prosody';
 import { Peer, eventually, waitFor } from '../rig/peer';
 import { configNode, getNode, helper, lastStatus, nodes, startServer, stopServer, type FlowNode } from '../rig/red';
-import type { XmlElement } from '../../nodes/core/xmpp-lib';
+import { enterRoom } from '../rig/room-peer';
 
 const PASSWORD = 'bot-secret-muc-1';
-const NS_MUC = 'http://jabber.org/protocol/muc';
-const NS_MUC_USER = 'http://jabber.org/protocol/muc#user';
-const NS_MUC_OWNER = 'http://jabber.org/protocol/muc#owner';
 
 type RoomMsg = NodeMessage & { topic: string; from: string; xmpp: Record<string, unknown> };
-
-function hasStatus(presence: XmlElement, code: string): boolean {
-  return (presence.getChild('x', NS_MUC_USER)?.getChildren('status') ?? []).some((s) => s.attrs.code === code);
-}
 
 describe('group-chat rooms through xmpp-in and xmpp-out', function () {
   this.timeout(30_000);
@@ -27,24 +20,10 @@ describe('group-chat rooms through xmpp-in and xmpp-out', function () {
   let roomCount = 0;
   let room: string;
   let received: RoomMsg[];
-  let iqCount = 0;
 
-  /** Submits the room's owner form with these fields (none: accept the defaults). */
-  async function configure(peer: Peer, fields: Record<string, string> = {}): Promise<void> {
-    const id = `cfg-${++iqCount}`;
-    const x = peer.xml('x', { xmlns: 'jabber:x:data', type: 'submit' }, peer.xml('field', { var: 'FORM_TYPE', type: 'hidden' }, peer.xml('value', {}, 'http://jabber.org/protocol/muc#roomconfig')));
-    for (const [name, value] of Object.entries(fields)) x.append(peer.xml('field', { var: name }, peer.xml('value', {}, value)));
-    const answer = waitFor(peer, 'iq', (iq: XmlElement) => (iq.attrs.id === id ? iq : undefined), 5000, 'the owner form answer');
-    await peer.sendRaw(peer.xml('iq', { to: room, type: 'set', id }, peer.xml('query', { xmlns: NS_MUC_OWNER }, x)));
-    assert.equal((await answer).attrs.type, 'result', 'the room took its configuration');
-  }
-
-  /** The peer enters the room (creating it when it is the first, with these settings). */
-  async function enter(peer: Peer, nick: string, fields: Record<string, string> = {}): Promise<void> {
-    const self = peer.nextPresence((p) => p.attrs.from === `${room}/${nick}` && hasStatus(p, '110'));
-    await peer.sendRaw(peer.xml('presence', { to: `${room}/${nick}` }, peer.xml('x', { xmlns: NS_MUC }, peer.xml('history', { maxstanzas: '0' }))));
-    const presence = await self;
-    if (hasStatus(presence, '201')) await configure(peer, fields);
+  /** The peer enters this test's room (creating it when it is the first, with these settings). */
+  function enter(peer: Peer, nick: string, fields: Record<string, string> = {}): Promise<void> {
+    return enterRoom(peer, room, nick, fields);
   }
 
   /**

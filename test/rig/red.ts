@@ -23,6 +23,8 @@ type NodeModule = (red: unknown) => void;
 
 interface Helper {
   init(runtimePath: string, settings?: Record<string, unknown>): void;
+  /** Replaces the runtime settings the next load gives the nodes (merged with Node-RED's defaults). */
+  settings(settings: Record<string, unknown>): Record<string, unknown>;
   startServer(done: (err?: unknown) => void): void;
   stopServer(done: (err?: unknown) => void): void;
   load(nodes: NodeModule[], flow: FlowNode[], credentials: Credentials): Promise<void>;

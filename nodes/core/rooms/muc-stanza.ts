@@ -1,5 +1,5 @@
 // XEP-0045 stanzas: the join presence we send, and what the room's presence and messages mean.
-import { NS_DATA, NS_MUC, NS_MUC_OWNER, NS_MUC_USER } from '../namespaces';
+import { NS_DATA, NS_MUC, NS_MUC_OWNER, NS_MUC_USER, NS_PING } from '../namespaces';
 import type { XmlElement, XmlFactory } from '../xmpp-lib';
 import { cleanXmlText } from '../xml-text';
 
@@ -27,6 +27,11 @@ export function buildInstantRoom(xml: XmlFactory, room: string): XmlElement {
   return xml('iq', { to: room, type: 'set' }, xml('query', { xmlns: NS_MUC_OWNER }, xml('x', { xmlns: NS_DATA, type: 'submit' })));
 }
 
+/** XEP-0410: a ping to our own occupant JID asks the room whether it still has us. */
+export function buildSelfPing(xml: XmlFactory, occupantJid: string): XmlElement {
+  return xml('iq', { to: occupantJid, type: 'get' }, xml('ping', { xmlns: NS_PING }));
+}
+
 /** The status codes of a room presence (110 = this is us, 201 = room created, 210 = nick changed by the room). */
 export function statusCodes(presence: XmlElement): Set<string> {
   const x = presence.getChild('x', NS_MUC_USER);
@@ -37,7 +42,6 @@ export function statusCodes(presence: XmlElement): Set<string> {
   }
   return codes;
 }
-
 
 /** The nick part of an occupant JID (room@service/nick); '' for the room itself. */
 export function nickOf(from: string): string {

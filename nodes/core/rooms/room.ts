@@ -1,12 +1,14 @@
 // One group-chat room (XEP-0045) as we are in it: joining, waiting for the join, nickname
-// conflicts, entering again after a new login or a shutdown, and what is said there.
+// conflicts, entering again after a new login, a shutdown or a self-ping that finds us gone
+// (XEP-0410), and what is said there.
 import { XmppError } from '../errors';
 import { Listeners } from '../listeners';
 import type { IncomingMessage } from '../messages/message-stanza';
 import type { ClientPort } from '../port';
 import { conditionOf } from '../stanza-error';
 import type { XmlElement } from '../xmpp-lib';
-import { buildInstantRoom, buildJoin, buildLeave, nickOf, roomOf, statusCodes } from './muc-stanza';
+import { buildInstantRoom, buildJoin, buildLeave, buildSelfPing, nickOf, roomOf, statusCodes } from './muc-stanza';
+import { DEFAULT_SELF_PING_MS, SELF_PING_TIMEOUT_MS, SYSTEM_CLOCK, SelfPing, type Clock } from './self-ping';
 
 /** What a room needs: the connection, and the presence and messages of its own room. */
 export type RoomHost = Pick<ClientPort, 'xml' | 'online' | 'send' | 'request' | 'onLogin' | 'onStatus' | 'warn'> & {
@@ -25,6 +27,10 @@ export interface RoomOptions {
   history?: number | undefined;
   /** First wait before entering again a room that shut down twice in one login (then doubled, up to 10 min). */
   rejoinDelayMs?: number | undefined;
+  /** Quiet time after which we ask the room whether it still has us (XEP-0410 self-ping); default 5 min, 0 never. */
+  selfPingMs?: number | undefined;
+  /** The clock self-pings run on (tests move it by hand). */
+  clock?: Clock | undefined;
 }
 
 export type RoomState = 'joining' | 'joined' | 'failed' | 'left';
@@ -50,6 +56,8 @@ export interface RoomEvent {
   error?: RoomError | undefined;
   /** Set while we wait to enter again a room that shut down: milliseconds until the next attempt. */
   retryInMs?: number | undefined;
+  /** Set when a self-ping found that the room no longer has us: we enter again. */
+  lost?: boolean | undefined;
 }
 
 /** A message from the room or one of its occupants, as a room sees it. */
@@ -87,6 +95,7 @@ export class Room {
   private readonly events: Listeners<[RoomEvent]>;
   private readonly messages: Listeners<[RoomMessage]>;
   private readonly stops: (() => void)[] = [];
+  private readonly selfPing: SelfPing;
 
   constructor(
     private readonly host: RoomHost,
@@ -98,6 +107,14 @@ export class Room {
     this.rejoinDelayMs = options.rejoinDelayMs ?? DEFAULT_REJOIN_DELAY_MS;
     this.events = new Listeners((error) => host.warn(error));
     this.messages = new Listeners((error) => host.warn(error));
+    this.selfPing = new SelfPing({
+      room: this.room,
+      quietMs: options.selfPingMs ?? DEFAULT_SELF_PING_MS,
+      clock: options.clock ?? SYSTEM_CLOCK,
+      ping: () => host.request(buildSelfPing(host.xml, this.occupantJid), SELF_PING_TIMEOUT_MS),
+      lost: () => this.lost(),
+      warn: (error) => host.warn(error),
+    });
   }
 
   get nick(): string {
@@ -168,6 +185,9 @@ export class Room {
 
   private setState(state: RoomState, extra: Omit<RoomEvent, 'state' | 'nick'> = {}): void {
     this.status = state;
+    // Asked only while we believe we are in, and online (XEP-0410: not while the session is suspended).
+    if (state === 'joined') this.selfPing.start();
+    else this.selfPing.stop();
     this.failure = state === 'failed' ? extra.error : undefined;
     this.events.emit({ state, nick: this.current, ...extra });
   }
@@ -205,6 +225,7 @@ export class Room {
   private onPresence(stanza: XmlElement): void {
     const from = stanza.attrs.from ?? '';
     if (roomOf(from) !== this.room || this.status === 'left') return;
+    this.selfPing.heard();
     const nick = nickOf(from);
     const type = stanza.attrs.type;
     if (type === 'error') {
@@ -265,12 +286,26 @@ export class Room {
     this.rejoinTimer.unref();
   }
 
+  /**
+   * A self-ping says the room no longer has us: say so, and enter again as after a new login. A
+   * refusal now counts as the service still recovering (entered again after a wait), not a verdict.
+   */
+  private lost(): void {
+    if (this.status !== 'joined' || !this.host.online) return;
+    this.reentering = true;
+    this.setState('joining', { lost: true });
+    this.attempt = 1;
+    this.current = this.baseNick;
+    this.sendJoin();
+  }
+
   private configureInstantRoom(): void {
     this.host.request(buildInstantRoom(this.host.xml, this.room), 10_000).catch((error: unknown) => this.host.warn(error));
   }
 
   private onMessage(message: IncomingMessage): void {
     if (roomOf(message.from) !== this.room || this.status === 'left') return;
+    this.selfPing.heard();
     const nick = nickOf(message.from);
     if (message.type === 'groupchat') {
       const delayed = message.delayed;

@@ -14,6 +14,9 @@ export interface RoomMembership {
   release(): Promise<void>;
 }
 
+/** What applies to every room of the connection unless a join says otherwise. */
+export type RoomDefaults = Pick<RoomOptions, 'selfPingMs' | 'clock'>;
+
 /** The rooms of one connection, each joined once however many nodes use it. */
 export type RoomsPort = Pick<ClientPort, 'xml' | 'online' | 'send' | 'request' | 'on' | 'claim' | 'onLogin' | 'onStatus' | 'warn'>;
 
@@ -23,6 +26,7 @@ export class Rooms {
   constructor(
     private readonly port: RoomsPort,
     messages: { onMessage(listener: (message: IncomingMessage) => void): () => void },
+    private readonly defaults: RoomDefaults = {},
   ) {
     // Occupant presence carries muc#user and is the rooms' alone; a refused join may not carry it.
     port.claim('presence', NS_MUC_USER, (stanza) => this.route(stanza));
@@ -42,7 +46,7 @@ export class Rooms {
         onPresence: (handler: (stanza: XmlElement) => void) => presence.add(handler),
         onMessage: (handler: (message: IncomingMessage) => void) => messages.add(handler),
       });
-      const room = new Room(host, { ...options, room: key });
+      const room = new Room(host, { ...options, room: key, selfPingMs: options.selfPingMs ?? this.defaults.selfPingMs, clock: options.clock ?? this.defaults.clock });
       entry = { room, users: 0, presence, messages };
       this.rooms.set(key, entry);
       room.start();
