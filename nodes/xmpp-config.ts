@@ -11,7 +11,7 @@ import { loadXmpp } from './core/xmpp-lib';
 import { readDiscoItems, readIdentity, readPresence, readRoomCheck, readRosterMax, readSessionOptions, type XmppConfigDef } from './lib/config-options';
 import type { StatusSink, XmppConnection } from './lib/connection';
 import { describeError } from './lib/node-error';
-import { reasonText, statusFor, type Translate } from './lib/status-text';
+import { logText, statusFor, type Translate } from './lib/status-text';
 
 // The package's own name and version, for software-version answers (XEP-0092).
 const PACKAGE = require('../../package.json') as { name: string; version: string };
@@ -65,13 +65,13 @@ export = async function register(RED: NodeAPI): Promise<void> {
       if (next.state === 'online') node.log(next.resumed ? t('xmpp-config.log.resumed', { jid: next.jid }) : t('xmpp-config.log.online', { jid: next.jid, mechanism: next.mechanism ?? '?' }));
       // With a msg, Node-RED hands a config node's error to the Catch nodes of its users' flows.
       if (next.state === 'failed' && next.error) {
-        node.error(reasonText(t, next.error), { topic: next.jid, payload: { state: next.state, code: next.error.code, detail: next.error.detail } });
+        node.error(logText(t, next.error), { topic: next.jid, payload: { state: next.state, code: next.error.code, detail: next.error.detail } });
       }
       // Once per outage: the first failed attempt after being online (or the very first one).
       if (next.state === 'online') warnedSinceOnline = false;
       if (next.state === 'retrying' && next.error && !warnedSinceOnline) {
         warnedSinceOnline = true;
-        node.warn(reasonText(t, next.error));
+        node.warn(logText(t, next.error));
       }
     }
 

@@ -4,7 +4,7 @@
 import { XmppError } from '../core/errors';
 import { RoomError } from '../core/rooms/room';
 import { RpcFaultError } from '../core/rpc/rpc-stanza';
-import type { Translate } from './status-text';
+import { triedText, type Translate } from './status-text';
 
 /** A msg a node cannot use: `code` is a locale key under `<section>.error`. */
 export class MsgError extends Error {
@@ -25,7 +25,8 @@ export function describeError(t: Translate, error: unknown, section?: string): s
   if (error instanceof MsgError) return text(`${error.section}.error.${error.code}`, { detail: error.detail });
   // A room's failure in the words of the node that uses the room (xmpp-in, xmpp-out).
   if (error instanceof RoomError) return text(`${section ?? 'xmpp-config'}.error.${error.code}`, { detail: error.detail, room: error.room });
-  if (error instanceof XmppError) return text(`xmpp-config.error.${error.code}`, { detail: error.detail });
+  // A failure to reach the server names the addresses tried, each in words.
+  if (error instanceof XmppError) return text(`xmpp-config.error.${error.code}`, { detail: triedText(t, error) || error.detail });
   return error instanceof Error ? error.message : String(error);
 }
 

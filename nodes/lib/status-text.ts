@@ -2,6 +2,7 @@
 import type { NodeStatus } from 'node-red';
 import type { XmppError } from '../core/errors';
 import type { SessionStatus } from '../core/session/session';
+import { UnreachableError } from '../core/session/tried-addresses';
 
 export type Translate = (key: string, substitutions?: Record<string, string | number>) => string;
 
@@ -20,6 +21,18 @@ export function shortJid(jid: string): string {
 
 export function reasonText(t: Translate, error: XmppError): string {
   return t(`xmpp-config.reason.${error.code}`, { detail: error.detail });
+}
+
+/** Every address tried and how it failed, in the user's words ("[::1]:5222 refused, 127.0.0.1:5222 timed out"); empty when none was. */
+export function triedText(t: Translate, error: XmppError): string {
+  if (!(error instanceof UnreachableError)) return '';
+  return error.tried.map((entry) => t('xmpp-config.tried.entry', { address: entry.address, outcome: t(`xmpp-config.tried.${entry.outcome}`, { code: entry.code }) })).join(', ');
+}
+
+/** For the log: the reason, and the addresses tried when there were any. */
+export function logText(t: Translate, error: XmppError): string {
+  const tried = triedText(t, error);
+  return tried ? t('xmpp-config.log.tried', { reason: reasonText(t, error), tried }) : reasonText(t, error);
 }
 
 export function statusFor(t: Translate, status: SessionStatus): NodeStatus {

@@ -27,6 +27,12 @@ export interface ProsodyOptions {
   websocket?: boolean;
   /** A fixed c2s port (default: a free one). */
   port?: number;
+  /** With tls: a fixed direct-TLS port (default: a free one). */
+  tlsPort?: number;
+  /** More virtual hosts besides localhost (e.g. a domain the test DNS server knows). */
+  hosts?: string[];
+  /** With tls: the names the certificate is for (default: localhost and every one of `hosts`). */
+  certNames?: string[];
   /** More c2s ports on 127.0.0.1 besides `port` (e.g. to tell two clients' connection attempts apart). */
   extraPorts?: number[];
   /** The largest stanza a client may send, in bytes (default 2 MiB; Prosody's own default is 256 KiB). */
@@ -117,7 +123,8 @@ export class Prosody {
     const keyFile = join(dir, 'certs', 'localhost.key');
     this.fingerprint256 = '';
     if (options.tls) {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-keyout', keyFile, '-out', this.certFile], { stdio: 'ignore' });
+      const names = (options.certNames ?? [DOMAIN, ...(options.hosts ?? [])]).map((name) => `DNS:${name}`).join(',');
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=localhost', '-addext', `subjectAltName=${names}`, '-keyout', keyFile, '-out', this.certFile], { stdio: 'ignore' });
       this.fingerprint256 = new X509Certificate(readFileSync(this.certFile)).fingerprint256;
     }
     const modules = ['roster', 'saslauth', 'disco', 'ping', 'smacks', 'admin_shell', 'posix', 'version', ...(options.offline ? ['offline'] : []), ...(options.tls ? ['tls'] : []), ...(options.websocket ? ['websocket'] : [])];
@@ -152,6 +159,7 @@ export class Prosody {
       `VirtualHost "${DOMAIN}"`,
       options.muc ? `Component "conference.${DOMAIN}" "muc"` : '',
       options.component ? `Component "strangers.${DOMAIN}"\n  component_secret = "${this.componentSecret}"` : '',
+      ...(options.hosts ?? []).map((host) => `VirtualHost "${host}"`),
       '',
     ];
     writeFileSync(this.config, lines.join('\n'));
@@ -161,7 +169,7 @@ export class Prosody {
     ensureProsody();
     const dir = mkdtempSync(join(tmpdir(), 'xmpp-flows-prosody-'));
     const httpPorts: [number, number] = options.websocket ? [await freePort(), options.tls ? await freePort() : 0] : [0, 0];
-    const server = new Prosody(dir, options.port ?? (await freePort()), options.tls ? await freePort() : 0, options.component ? await freePort() : 0, options, httpPorts);
+    const server = new Prosody(dir, options.port ?? (await freePort()), options.tls ? (options.tlsPort ?? (await freePort())) : 0, options.component ? await freePort() : 0, options, httpPorts);
     await server.launch();
     return server;
   }
@@ -209,9 +217,9 @@ export class Prosody {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  async register(user: string, password: string): Promise<string> {
-    await run('prosodyctl', ['--config', this.config, 'register', user, DOMAIN, password]);
-    return `${user}@${DOMAIN}`;
+  async register(user: string, password: string, host = DOMAIN): Promise<string> {
+    await run('prosodyctl', ['--config', this.config, 'register', user, host, password]);
+    return `${user}@${host}`;
   }
 
   /** Runs a command in Prosody's admin shell and returns what it printed. */

@@ -3,6 +3,7 @@ import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ERROR_CODES } from '../../nodes/core/errors';
+import { ADDRESS_OUTCOMES } from '../../nodes/core/session/tried-addresses';
 
 const root = join(__dirname, '..', '..', '..');
 const catalog = (name: string): Record<string, unknown> => JSON.parse(readFileSync(join(root, 'locales', 'en-US', `${name}.json`), 'utf8')) as Record<string, unknown>;
@@ -41,6 +42,13 @@ describe('locales', () => {
       assert.equal(typeof lookup(config, `xmpp-config.reason.${code}`), 'string', `reason.${code}`);
       assert.equal(typeof lookup(config, `xmpp-config.error.${code}`), 'string', `error.${code}`);
     }
+  });
+
+  it('has a text for every way an address can fail, and the sentence that lists them', () => {
+    const config = catalog('xmpp-config');
+    for (const outcome of ADDRESS_OUTCOMES) assert.equal(typeof lookup(config, `xmpp-config.tried.${outcome}`), 'string', `tried.${outcome}`);
+    assert.equal(typeof lookup(config, 'xmpp-config.tried.entry'), 'string');
+    assert.equal(typeof lookup(config, 'xmpp-config.log.tried'), 'string');
   });
 
   it('documents every editor field label it uses', () => {

@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { XmppError } from '../../nodes/core/errors';
-import { shortJid, statusFor, type Translate } from '../../nodes/lib/status-text';
+import { UnreachableError } from '../../nodes/core/session/tried-addresses';
+import { describeError } from '../../nodes/lib/node-error';
+import { logText, shortJid, statusFor, triedText, type Translate } from '../../nodes/lib/status-text';
 
 // Shows the key and its substitutions, so the test sees exactly what was asked for.
 const t: Translate = (key, subs) => (subs ? `${key} ${JSON.stringify(subs)}` : key);
@@ -24,5 +26,37 @@ describe('status under the nodes', () => {
     assert.match(String(status.text), /^xmpp-config\.status\.retrying /);
     assert.match(String(status.text), /"seconds":8,"attempt":4/);
     assert.match(String(status.text), /connection-refused/);
+  });
+
+  describe('a server that could not be reached', () => {
+    const error = new UnreachableError('connection-timeout', [
+      { address: '[::1]:5222', outcome: 'refused', code: 'ECONNREFUSED' },
+      { address: '127.0.0.1:5222', outcome: 'timed-out', code: 'ETIMEDOUT' },
+    ]);
+    // Texts as en-US has them, so the sentence itself is checked.
+    const words: Record<string, string> = {
+      'xmpp-config.tried.entry': '__address__ __outcome__',
+      'xmpp-config.tried.refused': 'refused',
+      'xmpp-config.tried.timed-out': 'timed out',
+      'xmpp-config.reason.connection-timeout': 'timed out',
+      'xmpp-config.log.tried': '__reason__: __tried__',
+      'xmpp-config.error.connection-timeout': 'The server did not answer in time (__detail__)',
+    };
+    const en: Translate = (key, subs) => Object.entries(subs ?? {}).reduce((text, [name, value]) => text.replace(`__${name}__`, String(value)), words[key] ?? key);
+
+    it('the log names every address tried and how it failed, in order', () => {
+      assert.equal(triedText(en, error), '[::1]:5222 refused, 127.0.0.1:5222 timed out');
+      assert.equal(logText(en, error), 'timed out: [::1]:5222 refused, 127.0.0.1:5222 timed out');
+    });
+
+    it('an error for a flow names them too; an error without addresses is told as before', () => {
+      assert.equal(describeError(en, error), 'The server did not answer in time ([::1]:5222 refused, 127.0.0.1:5222 timed out)');
+      assert.equal(describeError(en, new XmppError('connection-timeout')), 'The server did not answer in time');
+      assert.equal(logText(en, new XmppError('connection-timeout', 'no answer to a ping')), 'timed out');
+    });
+
+    it('the status under the nodes stays short: the reason only', () => {
+      assert.equal(statusFor(en, { state: 'failed', jid: 'a@b', error }).text, 'timed out');
+    });
   });
 });

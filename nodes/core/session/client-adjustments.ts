@@ -13,7 +13,7 @@ export function useTrustForDirectTls(client: Client, trust: TlsTrust, domain: st
   const original = client.socketParameters.bind(client);
   client.socketParameters = (service: string) => {
     const params = original(service);
-    return params ? { ...params, ...tlsOptions(trust, domain) } : params;
+    return params && service.startsWith('xmpps:') ? { ...params, ...tlsOptions(trust, domain) } : params;
   };
   if (trust.mode !== 'pin') return;
   client.on('connect', () => {

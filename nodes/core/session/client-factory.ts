@@ -1,5 +1,6 @@
 // An xmpp.js client as a session needs it: our parser and data-path guard, our outgoing gate,
 // this connection's TLS trust, our SCRAM, our stream policy, and no reconnect of its own.
+import type { LookupFunction } from 'node:net';
 import type { XmppError } from '../errors';
 import type { IqResponder } from '../iq/iq-responder';
 import type { Jid } from '../jid';
@@ -10,6 +11,7 @@ import { bypassIncomingMiddleware } from './sm-fast-path';
 import { LoginState, installScram, loginFunction } from './login';
 import type { SaltedPasswordCache } from './scram';
 import { serviceUri, type Security, type ServerAddress } from './server-address';
+import { connectAcrossAddresses } from './server-reach';
 import { frameWrites, gateLibrarySends } from './stanza-gate';
 import { webSocketClass } from './websocket-socket';
 import type { InboundLimits, StreamViolation } from './stream-parser';
@@ -22,7 +24,10 @@ export interface ClientSettings {
   password: string;
   security: Security;
   trust: TlsTrust;
+  /** The first server to try (the session tries the others itself). */
   address: ServerAddress;
+  /** Host names to addresses; undefined: the system's. */
+  lookup: LookupFunction | undefined;
   inbound: InboundLimits;
   /** Largest stanza we write (read at each write: it may change). */
   maxStanzaBytes(): number;
@@ -52,7 +57,7 @@ export function createClient(lib: XmppLib, settings: ClientSettings, hooks: Clie
   const login = new LoginState();
   const framed = settings.websocketUrl !== undefined;
   const client = lib.client({
-    service: settings.websocketUrl ?? serviceUri(security, settings.address),
+    service: settings.websocketUrl ?? serviceUri(settings.address),
     domain: jid.domain,
     username: jid.local,
     credentials: loginFunction(jid.local, password, security, login, hooks.chose),
@@ -68,7 +73,11 @@ export function createClient(lib: XmppLib, settings: ClientSettings, hooks: Clie
   }
   guardDataPath(client, lib, settings.inbound, hooks.violation, framed);
   gateLibrarySends(client, lib.xml, settings.maxStanzaBytes, hooks.refused);
-  if (security === 'tls' && !framed) useTrustForDirectTls(client, trust, jid.domain, hooks.fail);
+  if (!framed) {
+    connectAcrossAddresses(client, settings.lookup);
+    // Direct TLS may come from an SRV record whatever Security says (XEP-0368): trusted the same way.
+    useTrustForDirectTls(client, trust, jid.domain, hooks.fail);
+  }
   followRedirectsOurselves(client, security, hooks.redirected);
   applyStreamPolicy(client, { security, trust, domain: jid.domain, xml: lib.xml }, hooks.fail);
   installScram(client, settings.saltedPasswords, login, hooks.fail);

@@ -36,6 +36,8 @@ export interface SessionOptions {
   inbound?: InboundLimits | undefined;
   /** Longest wait for a login to complete before the attempt counts as failed. */
   connectTimeoutMs?: number | undefined;
+  /** DNS servers ("127.0.0.1:5300") for SRV and address records instead of the system's: tests bring their own. */
+  dnsServers?: readonly string[] | undefined;
 }
 
 export type SessionState = 'idle' | 'connecting' | 'online' | 'retrying' | 'failed' | 'stopped';

@@ -9,13 +9,15 @@ import { xmppLib, type Client, type JidObject, type XmlElement, type XmppLib } f
 import { Backoff, DEFAULT_BACKOFF } from './backoff';
 import { closeClient, destroySocket, discard } from './client-adjustments';
 import { createClient } from './client-factory';
+import { dnsAccess, type DnsAccess } from './dns-lookup';
 import { DEFAULT_KEEPALIVE, Keepalive, pingServer } from './keepalive';
 import { DEFAULT_OUTBOX, Outbox, type OutboxEntry } from './outbox';
 import { OutboxWriter } from './outbox-writer';
 import { PoisonGuard } from './poison-guard';
 import type { SaltedPasswordCache } from './scram';
 import { resolveWebSocket } from './websocket-address';
-import { resolveServer } from './server-address';
+import { addressOf, findServer, type ServerAddress } from './server-address';
+import { ServerReach } from './server-reach';
 import { StreamManagementGate } from './sm-gate';
 import { pass } from './stanza-gate';
 import { DEFAULT_INBOUND } from './stream-parser';
@@ -50,6 +52,13 @@ export class Session {
   private unacked: OutboxEntry[] = [];
   /** The SASL mechanism of the last login. */
   private mechanism: string | undefined;
+  private readonly dns: DnsAccess;
+  /** The attempt's way to the server, while it looks for one that answers. */
+  private reach: ServerReach | undefined;
+  /** Where the server sent us (<see-other-host/>): tried first in the next attempt. */
+  private redirect: string | undefined;
+  /** Over WebSocket: the URL of this session (no candidates, no SRV). */
+  private websocketUrl: string | undefined;
 
   constructor(private readonly options: SessionOptions) {
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
@@ -68,6 +77,7 @@ export class Session {
       () => this.connectionFailed(new XmppError('connection-timeout', 'no answer to a ping')),
     );
     this.current = { state: 'idle', jid: formatJid(options.jid) };
+    this.dns = dnsAccess(options.dnsServers);
   }
 
   get status(): SessionStatus {
@@ -158,17 +168,24 @@ export class Session {
   }
 
   private async firstConnect(): Promise<void> {
-    const { jid, security, host, port, password, websocket } = this.options;
+    const { jid, security, password, websocket } = this.options;
     const trust = this.options.trust ?? SYSTEM_TRUST;
+    // Over WebSocket the URL is found once per start (given, or from host-meta); over TCP the
+    // candidates are found anew for every attempt.
     const websocketUrl = websocket ? await resolveWebSocket(jid.domain, security, trust, websocket) : undefined;
-    const address = websocketUrl ? { host: '', port: 0 } : await resolveServer(jid.domain, security, host, port);
-    if (this.stopping) return;
+    const candidates = websocketUrl ? [] : await this.findServer();
+    const address = websocketUrl ? { host: '', port: 0, directTls: false } : candidates[0];
+    if (this.stopping || !address) return;
+    this.websocketUrl = websocketUrl;
     const client = createClient(
       this.lib,
-      { jid, password, security, address, websocketUrl, trust, inbound: this.options.inbound ?? DEFAULT_INBOUND, maxStanzaBytes: () => this.maxStanzaBytes, saltedPasswords: this.saltedPasswords, responder: this.options.responder },
+      { jid, password, security, address, websocketUrl, lookup: this.dns.lookup, trust, inbound: this.options.inbound ?? DEFAULT_INBOUND, maxStanzaBytes: () => this.maxStanzaBytes, saltedPasswords: this.saltedPasswords, responder: this.options.responder },
       {
         fail: (error) => this.connectionFailed(error),
-        redirected: (error) => (this.lastError ??= error),
+        redirected: (error) => {
+          this.lastError ??= error;
+          this.redirect = client.options.service;
+        },
         // The server sent what we do not accept: say why, end the connection, try again after the backoff's delay.
         violation: (violation) => {
           client.write(violation.streamError()).catch(() => undefined);
@@ -183,7 +200,13 @@ export class Session {
     this.listenTo(client);
     // Not client.start(): it waits for 'online' with a promise that, when the socket fails at the
     // wrong moment, rejects with nobody listening. Our own listeners see every outcome.
-    await this.reopen(client);
+    await this.reopen(client, candidates);
+  }
+
+  /** Where to connect, in order; found anew for every attempt (the records may have changed, and their weights spread the load). */
+  private findServer(): Promise<ServerAddress[]> {
+    const { jid, security, host, port } = this.options;
+    return findServer(jid.domain, security, { host, port, srv: this.dns.srv });
   }
 
   private listenTo(client: Client): void {
@@ -194,7 +217,10 @@ export class Session {
       this.options.dispatcher.dispatch(stanza);
     });
     client.on('online', (bound: JidObject) => this.onOnline(bound, false));
-    client.on('disconnect', () => this.connectionFailed(this.lastError ?? new XmppError('connection-lost')));
+    // While candidates are being tried, a socket's failure is the reach's to handle.
+    client.on('disconnect', () => {
+      if (!this.reach?.active) this.connectionFailed(this.lastError ?? new XmppError('connection-lost'));
+    });
     client.streamManagement.on('resumed', () => this.onOnline(client.jid, true));
     this.poison.watch(client.streamManagement, (stanza) => this.unacked.push(this.outbox.resendEntry(stanza)));
     client.streamManagement.on('ack', () => this.writer.onAcknowledged());
@@ -209,19 +235,34 @@ export class Session {
     attempt.catch((error: unknown) => this.connectionFailed(error));
   }
 
-  private async reopen(client: Client): Promise<void> {
+  private async reopen(client: Client, found?: ServerAddress[]): Promise<void> {
     this.lastError = undefined;
     this.armAttemptTimer();
-    await client.connect(client.options.service);
-    await client.open({ domain: client.options.domain, lang: 'en' });
+    if (this.websocketUrl) {
+      await client.connect(this.websocketUrl);
+      await client.open({ domain: client.options.domain, lang: 'en' });
+      return;
+    }
+    const reach = new ServerReach(client, client.options.domain);
+    this.reach = reach;
+    try {
+      const redirect = this.redirect === undefined ? undefined : addressOf(this.redirect);
+      this.redirect = undefined;
+      const candidates = found ?? (await this.findServer());
+      await reach.connect(redirect ? [redirect, ...candidates] : candidates);
+    } finally {
+      if (this.reach === reach) this.reach = undefined;
+    }
   }
 
   private armAttemptTimer(): void {
     clearTimeout(this.timers.attempt);
-    this.timers.attempt = setTimeout(() => this.connectionFailed(new XmppError('connection-timeout')), this.options.connectTimeoutMs ?? 30_000);
+    // Given up while still looking for a server: the error names the addresses tried so far.
+    this.timers.attempt = setTimeout(() => this.connectionFailed(this.reach?.stop() ?? new XmppError('connection-timeout')), this.options.connectTimeoutMs ?? 30_000);
   }
 
   private onClientError(error: unknown): void {
+    if (this.reach?.active) return;
     const { name, condition } = error as { name?: unknown; condition?: unknown };
     if (name === 'StreamError' && typeof condition === 'string' && this.client && (this.online || this.current.state === 'connecting')) {
       for (const stanza of this.poison.streamError(condition, this.client.streamManagement)) this.unacked.push(this.outbox.resendEntry(stanza));
@@ -266,6 +307,7 @@ export class Session {
   private connectionFailed(cause: unknown): void {
     const state = this.current.state;
     if (this.stopping || (state !== 'connecting' && state !== 'online')) return;
+    this.reach?.stop();
     clearTimeout(this.timers.attempt);
     clearTimeout(this.timers.stable);
     this.sm?.cancel();
@@ -294,6 +336,7 @@ export class Session {
 
   private async close(timeoutMs: number): Promise<void> {
     for (const timer of Object.values(this.timers)) clearTimeout(timer);
+    this.reach?.stop();
     this.outbox.stopExpiring();
     this.sm?.cancel();
     this.keepalive.stop();
