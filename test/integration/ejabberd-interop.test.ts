@@ -15,6 +15,7 @@ import { SlixPresence } from '../rig/slix-presence';
 import { SlixRpc } from '../rig/slix-rpc';
 import { slixExchange } from '../rig/slixmpp';
 import { TcpProxy } from '../rig/tcp-proxy';
+import { bodies, resumesThroughCut } from '../rig/resume-scenario';
 import { EventEmitter } from 'node:events';
 
 const BOT = 'bot@localhost';
@@ -242,7 +243,6 @@ describe('interoperability with ejabberd (Debian 23.01)', function () {
       });
       return { client, statuses, until: (match, what) => (match(client.status) ? Promise.resolve(client.status) : waitFor(events, 'status', (s: SessionStatus) => (match(s) ? s : undefined), 20_000, what)) };
     }
-    const bodies = (stanzas: XmlElement[]): string[] => stanzas.filter((s) => s.name === 'message').map((m) => m.getChildText('body') ?? '');
 
     it('stream management resumes through a cut relay: nothing lost, nothing twice, either way', async () => {
       const proxy = await TcpProxy.start(ejabberd.port);
@@ -250,30 +250,7 @@ describe('interoperability with ejabberd (Debian 23.01)', function () {
       try {
         bot.client.start();
         await bot.until((s) => s.state === 'online', 'online');
-        const peer = await connectAlice();
-        const warm = peer.nextMessage((m) => m.getChildText('body') === 'warm-up');
-        await bot.client.messages.send({ to: peer.jid, type: 'chat', body: 'warm-up' });
-        await warm;
-        peer.received.length = 0;
-        const firstJid = bot.client.jid;
-        const mark = bot.statuses.length;
-        const toBot: string[] = [];
-        bot.client.messages.onMessage((m) => toBot.push(m.body ?? ''));
-        const sent: Promise<void>[] = [];
-        for (let i = 0; i < 30; i += 1) sent.push(bot.client.messages.send({ to: peer.jid, type: 'chat', body: `m${i}` }));
-        proxy.cut();
-        for (let i = 30; i < 60; i += 1) sent.push(bot.client.messages.send({ to: peer.jid, type: 'chat', body: `m${i}` }));
-        for (let i = 0; i < 10; i += 1) await peer.send(firstJid, `p${i}`);
-        const back = await bot.until((s) => s.state === 'online' && bot.statuses.indexOf(s) >= mark, 'online again');
-        assert.equal(back.resumed, true, 'resumed');
-        assert.equal(bot.client.jid, firstJid);
-        await Promise.all(sent);
-        await peer.nextMessage((m) => m.getChildText('body') === 'm59');
-        await eventually(() => toBot.length, (n) => n >= 10, 10_000, "the peer's messages");
-        await bot.client.messages.send({ to: peer.jid, type: 'chat', body: 'end' });
-        await peer.nextMessage((m) => m.getChildText('body') === 'end');
-        assert.deepEqual(bodies(peer.received).filter((b) => b !== 'end'), Array.from({ length: 60 }, (_, i) => `m${i}`));
-        assert.deepEqual(toBot, Array.from({ length: 10 }, (_, i) => `p${i}`));
+        await resumesThroughCut(bot, proxy, await connectAlice());
       } finally {
         await bot.client.stop();
         await proxy.stop();

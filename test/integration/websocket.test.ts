@@ -8,12 +8,13 @@ import { createServer, type Server } from 'node:https';
 import type { XmppClient } from '../../nodes/core/client';
 import type { SessionStatus } from '../../nodes/core/session/session';
 import type { TestSessionOptions } from '../rig/core-client';
-import { loadXmpp, type XmlElement } from '../../nodes/core/xmpp-lib';
+import { loadXmpp } from '../../nodes/core/xmpp-lib';
 import { coreClient } from '../rig/core-client';
 import { Peer, eventually, waitFor } from '../rig/peer';
 import { Prosody } from '../rig/prosody';
 import { configNode, functionNode, helper, lastStatus, nodes, startServer, stopServer } from '../rig/red';
 import { TcpProxy } from '../rig/tcp-proxy';
+import { bodies, resumesThroughCut } from '../rig/resume-scenario';
 
 interface Watched {
   client: XmppClient;
@@ -21,7 +22,6 @@ interface Watched {
   until(match: (s: SessionStatus) => boolean, what: string, timeoutMs?: number): Promise<SessionStatus>;
 }
 
-const bodies = (stanzas: XmlElement[]): string[] => stanzas.filter((s) => s.name === 'message').map((m) => m.getChildText('body') ?? '');
 
 describe('XMPP over WebSocket (Prosody mod_websocket)', function () {
   this.timeout(30_000);
@@ -108,28 +108,7 @@ describe('XMPP over WebSocket (Prosody mod_websocket)', function () {
     try {
       const bot = watch({ websocket: { url: `wss://localhost:${proxy.port}/xmpp-websocket` }, security: 'starttls', trust: pinned() });
       await bot.until((s) => s.state === 'online', 'online');
-      const warm = peer.nextMessage((m) => m.getChildText('body') === 'warm-up');
-      await bot.client.messages.send({ to: peer.jid, type: 'chat', body: 'warm-up' });
-      await warm;
-      peer.received.length = 0;
-      const firstJid = bot.client.jid;
-      const mark = bot.statuses.length;
-      const toBot: string[] = [];
-      bot.client.messages.onMessage((m) => toBot.push(m.body ?? ''));
-      const sent: Promise<void>[] = [];
-      for (let i = 0; i < 40; i += 1) sent.push(bot.client.messages.send({ to: peer.jid, type: 'chat', body: `m${i}` }));
-      proxy.cut();
-      for (let i = 40; i < 80; i += 1) sent.push(bot.client.messages.send({ to: peer.jid, type: 'chat', body: `m${i}` }));
-      for (let i = 0; i < 10; i += 1) await peer.send(firstJid, `p${i}`);
-      const back = await bot.until((s) => s.state === 'online' && bot.statuses.indexOf(s) >= mark, 'online again');
-      assert.equal(back.resumed, true, 'resumed');
-      await Promise.all(sent);
-      await peer.nextMessage((m) => m.getChildText('body') === 'm79');
-      await eventually(() => toBot.length, (n) => n >= 10, 5000, "the peer's messages");
-      await bot.client.messages.send({ to: peer.jid, type: 'chat', body: 'end' });
-      await peer.nextMessage((m) => m.getChildText('body') === 'end');
-      assert.deepEqual(bodies(peer.received).filter((b) => b !== 'end'), Array.from({ length: 80 }, (_, i) => `m${i}`));
-      assert.deepEqual(toBot, Array.from({ length: 10 }, (_, i) => `p${i}`));
+      await resumesThroughCut(bot, proxy, peer, 80, 10);
     } finally {
       await proxy.stop();
     }

@@ -5,11 +5,10 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DOMAIN, freePort } from './prosody';
+import { DOMAIN, freePort, waitForPort } from './prosody';
 
 const run = promisify(execFile);
 const CTL = '/usr/sbin/ejabberdctl';
@@ -73,25 +72,6 @@ export function ensureEjabberd(): void {
   execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'ejabberd'], { stdio: 'ignore', env });
 }
 
-function waitForPort(port: number, timeoutMs: number, exited: () => boolean): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const tryOnce = (): void => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve();
-      });
-      socket.once('error', () => {
-        socket.destroy();
-        if (exited()) reject(new Error(`ejabberd exited before opening port ${port}`));
-        else if (Date.now() > deadline) reject(new Error(`ejabberd did not open port ${port}`));
-        else setTimeout(tryOnce, 50);
-      });
-    };
-    tryOnce();
-  });
-}
 
 export class Ejabberd {
   readonly dir: string;
@@ -213,7 +193,7 @@ export class Ejabberd {
       exited = true;
       if (this.child === child) this.child = undefined;
     });
-    await waitForPort(this.port, 30_000, () => exited);
+    await waitForPort(this.port, 30_000, 'ejabberd', () => exited);
     // The port opens before every module is up; the control script answers once it is started.
     await run(CTL, this.ctlArgs('started'));
     const pid = Number(readFileSync(this.pidFile, 'utf8').trim());

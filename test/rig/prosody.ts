@@ -75,7 +75,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-function waitForPort(port: number, timeoutMs: number): Promise<void> {
+/** Resolves once something accepts connections on 127.0.0.1:port; rejects after timeoutMs, or as soon as `gaveUp()` says the server is gone. */
+export function waitForPort(port: number, timeoutMs: number, server = 'the server', gaveUp: () => boolean = () => false): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const tryOnce = (): void => {
@@ -86,7 +87,8 @@ function waitForPort(port: number, timeoutMs: number): Promise<void> {
       });
       socket.once('error', () => {
         socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`Prosody did not open port ${port}`));
+        if (gaveUp()) reject(new Error(`${server} exited before opening port ${port}`));
+        else if (Date.now() > deadline) reject(new Error(`${server} did not open port ${port}`));
         else setTimeout(tryOnce, 20);
       });
     };
@@ -187,7 +189,7 @@ export class Prosody {
       running.delete(child);
       if (this.child === child) this.child = undefined;
     });
-    await waitForPort(this.port, 10_000);
+    await waitForPort(this.port, 10_000, 'Prosody');
   }
 
   /** Stops the process with a signal and waits for it to be gone. */
