@@ -1,7 +1,7 @@
 // Logging in to Debian's Prosody 0.12: which SASL mechanism we end up using and how long it takes.
 import { strict as assert } from 'node:assert';
 import { loadXmpp } from '../../nodes/core/xmpp-lib';
-import { login } from '../rig/login-probe';
+import { described, login, loginTwice } from '../rig/login-probe';
 import { Prosody } from '../rig/prosody';
 
 describe('logging in to Prosody (Debian 0.12)', function () {
@@ -21,8 +21,8 @@ describe('logging in to Prosody (Debian 0.12)', function () {
     servers.push(prosody);
     await prosody.register('bot', 'bot-pw');
     for (const security of ['starttls', 'tls', 'none'] as const) {
-      const result = await login(prosody, security);
-      console.log(`      Prosody, ${security}: ${result.status.mechanism ?? '-'} in ${result.ms} ms`);
+      const result = await loginTwice(prosody, security);
+      console.log(`      Prosody, ${security}: ${described(result)}`);
       assert.equal(result.status.state, 'online', result.states.join(' → '));
       assert.equal(result.status.mechanism, 'SCRAM-SHA-1');
     }
@@ -33,8 +33,8 @@ describe('logging in to Prosody (Debian 0.12)', function () {
     servers.push(prosody);
     await prosody.register('bot', 'bot-pw');
     for (const security of ['starttls', 'tls'] as const) {
-      const result = await login(prosody, security);
-      console.log(`      Prosody TLS 1.2, ${security}: ${result.status.mechanism ?? '-'} in ${result.ms} ms`);
+      const result = await loginTwice(prosody, security);
+      console.log(`      Prosody TLS 1.2, ${security}: ${described(result)}`);
       assert.equal(result.status.state, 'online', result.states.join(' → '));
       assert.equal(result.status.mechanism, 'SCRAM-SHA-1-PLUS (tls-unique)');
     }
