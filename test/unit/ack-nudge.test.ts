@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { EventEmitter } from 'node:events';
-import { acknowledgePromptly } from '../../nodes/core/session/ack-nudge';
+import { acknowledgePromptly, acknowledgeTickets } from '../../nodes/core/session/ack-nudge';
 import type { Client } from '../../nodes/core/xmpp-lib';
 
 /** Just what the nudge touches of an xmpp.js client: its status, its socket's byte count, write(). */
@@ -56,5 +56,28 @@ describe('prompt TCP acknowledgement (ack-nudge)', () => {
     client.emit('element', {});
     await turn();
     assert.deepEqual(writes, []);
+  });
+
+  it('acknowledges TLS session tickets with a space, never from inside the event, and only right after our stream header or once online', async () => {
+    const { client, writes, setStatus } = fakeClient();
+    const tls = new EventEmitter();
+    acknowledgeTickets(client, tls);
+    setStatus('connect'); // no header written yet: a space would precede the XML declaration
+    tls.emit('session');
+    await turn();
+    assert.deepEqual(writes, []);
+    setStatus('opening'); // our header is out, the features are awaited
+    tls.emit('session');
+    assert.deepEqual(writes, [], 'not from inside the event (OpenSSL is mid-record)');
+    await turn();
+    assert.deepEqual(writes, [' ']);
+    setStatus('open'); // between features and a possible stream restart
+    tls.emit('session');
+    await turn();
+    assert.deepEqual(writes, [' ']);
+    setStatus('online');
+    tls.emit('session');
+    await turn();
+    assert.deepEqual(writes, [' ', ' ']);
   });
 });

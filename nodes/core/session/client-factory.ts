@@ -4,7 +4,8 @@ import type { LookupFunction } from 'node:net';
 import type { XmppError } from '../errors';
 import type { IqResponder } from '../iq/iq-responder';
 import type { Jid } from '../jid';
-import { acknowledgePromptly } from './ack-nudge';
+import { acknowledgePromptly, acknowledgeTickets } from './ack-nudge';
+import { tlsSocketOf } from './channel-binding';
 import { followRedirectsOurselves, noDelay, useTrustForDirectTls } from './client-adjustments';
 import { guardDataPath } from './data-path-guard';
 import { bypassIncomingMiddleware } from './sm-fast-path';
@@ -91,6 +92,12 @@ export function createClient(lib: XmppLib, settings: ClientSettings, hooks: Clie
   // Small stanzas, answered at once: without this, Nagle's algorithm and delayed ACKs add ~40 ms to every round trip.
   client.on('connect', () => noDelay(client));
   // A lone space is a keepalive on TCP; a WebSocket frame must hold one whole element.
-  if (!framed) acknowledgePromptly(client);
+  if (!framed) {
+    acknowledgePromptly(client);
+    client.on('connect', () => {
+      const direct = tlsSocketOf(client.socket);
+      if (direct) acknowledgeTickets(client, direct);
+    });
+  }
   return client;
 }

@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { XmppError, classifyConnectionError } from '../errors';
 import { NS_TLS } from '../namespaces';
+import { acknowledgeTickets } from './ack-nudge';
 import { checkPeer, tlsOptions, type TlsTrust } from './tls-trust';
 import type { Client, XmlElement, XmlFactory } from '../xmpp-lib';
 
@@ -50,5 +51,9 @@ export async function startTls(client: Client, xml: XmlFactory, trust: TlsTrust,
   secure.setNoDelay(true);
   client._detachSocket();
   client._attachSocket(secure);
-  await client.restart();
+  // restart() hands the new stream header to the socket before its first await: from then on a
+  // space may follow it.
+  const restarting = client.restart();
+  acknowledgeTickets(client, secure);
+  await restarting;
 }
