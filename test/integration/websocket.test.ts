@@ -89,6 +89,23 @@ describe('XMPP over WebSocket (Prosody mod_websocket)', function () {
     assert.equal((await reply).attrs.from, 'bot@localhost/flows');
   });
 
+  it('logs in over wss:// and ws:// (the mechanism and the time of a second login are reported)', async () => {
+    for (const [url, security] of [[wss, 'starttls'], [`ws://127.0.0.1:${prosody.httpPort}/xmpp-websocket`, 'none']] as const) {
+      let last: SessionStatus | undefined;
+      let ms = 0;
+      for (let i = 0; i < 2; i += 1) {
+        const started = Date.now();
+        const run = watch({ websocket: { url }, security, trust: pinned(), jid: { local: 'bot', domain: 'localhost', resource: `login${i}` } });
+        last = await run.until(settled, 'online');
+        ms = Date.now() - started;
+        await run.client.stop();
+      }
+      console.log(`      Prosody over ${url.split(':')[0]}://: ${last?.mechanism ?? last?.error?.code} in ${ms} ms (100 rounds)`);
+      assert.equal(last?.state, 'online');
+      assert.equal(last?.mechanism, 'SCRAM-SHA-1');
+    }
+  });
+
   it('ws:// only with Security none; wss:// with an untrusted certificate is refused', async () => {
     const plain = watch({ websocket: { url: `ws://127.0.0.1:${prosody.httpPort}/xmpp-websocket` }, security: 'none' });
     assert.equal((await plain.until(settled, 'online')).state, 'online');
