@@ -1,4 +1,5 @@
-// xmpp-in: one msg per incoming chat, normal or headline message.
+// xmpp-in: one msg per incoming chat, normal or headline message; with downloads on, the file a
+// message links to (XEP-0066) rides along as msg.file.
 //
 // Status: the connection's (or the room's), until the per-sender limit drops messages: then how
 // many, and from whom.
@@ -9,7 +10,8 @@ import { messageFilter } from './lib/message-filter';
 import { describeError } from './lib/node-error';
 import { NodeListeners } from './lib/node-listeners';
 import { connectionOf, joinIfRoom, leaveAndDeregister } from './lib/connection';
-import { incomingMsg } from './lib/message-msg';
+import { incomingMsg, type IncomingMsg } from './lib/message-msg';
+import { fetchable, fetchAttachment } from './lib/attachment';
 import { roomMsg, roomOptions, type RoomFields } from './lib/room-msg';
 import { SenderRateLimit } from './core/sender-rate-limit';
 import { shorten } from './lib/status-text';
@@ -31,6 +33,8 @@ interface XmppInDef extends NodeDef, RoomFields {
   rate?: string | number;
   /** Messages one sender may send at once. */
   burst?: string | number;
+  /** Fetch the files messages link to, up to this many KiB; 0 or absent: off. */
+  downloadKB?: string | number;
 }
 
 // New nodes start with these (see xmpp-in.html): far above a person typing, far below a flood.
@@ -81,6 +85,32 @@ export = function register(RED: NodeAPI): void {
     const withPresence = def.presence === true;
     // With a presence output, messages go to output 1 and presence to output 2.
     const toOutput = (msg: NodeMessage, output: 0 | 1): void => node.send(withPresence ? (output === 0 ? [msg, null] : [null, msg]) : msg);
+
+    // With downloads on, messages still go out in the order they came: each waits for the
+    // download of any before it (downloads themselves run side by side, each bounded in time).
+    const downloadBytes = Math.floor(positive(def.downloadKB, 0) * 1024);
+    let inOrder: Promise<void> = Promise.resolve();
+    let closed = false;
+    const t = (key: string, substitutions?: Record<string, string | number>): string => RED._(key, substitutions);
+    const withAttachment = async (msg: IncomingMsg, url: string): Promise<NodeMessage> => {
+      if (!client) return msg;
+      const { file, problem } = await fetchAttachment(url, client.files, downloadBytes);
+      if (problem !== undefined) node.warn(RED._('xmpp-in.warning.download-failed', { name: file.name, from: msg.from, reason: describeError(t, problem) }));
+      return { ...msg, file };
+    };
+    const emitMessage = (msg: IncomingMsg): void => {
+      if (downloadBytes === 0) {
+        toOutput(msg, 0);
+        return;
+      }
+      const url = msg.xmpp.oob?.url;
+      const ready = url !== undefined && fetchable(url) ? withAttachment(msg, url) : Promise.resolve(msg);
+      inOrder = inOrder
+        .then(() => ready)
+        .then((out) => {
+          if (!closed) toOutput(out, 0);
+        });
+    };
     let room: ReturnType<typeof roomOptions>;
     try {
       room = roomOptions(def, node.credentials?.roomPassword, connection.jid);
@@ -95,7 +125,7 @@ export = function register(RED: NodeAPI): void {
         client?.messages.onMessage((message) => {
           if (!filter.message(message)) return;
           const msg = incomingMsg(message, connection.jid);
-          if (filter.sender(msg.from) && admit(msg.topic)) toOutput(msg, 0);
+          if (filter.sender(msg.from) && admit(msg.topic)) emitMessage(msg);
         }),
       );
     }
@@ -121,7 +151,7 @@ export = function register(RED: NodeAPI): void {
           if (body === undefined && !(type === 'groupchat' && subject !== undefined) && !def.bodiless) return;
           const msg = roomMsg(received, connection.jid);
           // In a room the bare JID is the room itself: each occupant is a sender of its own.
-          if (filter.sender(msg.from) && admit(msg.from)) toOutput(msg, 0);
+          if (filter.sender(msg.from) && admit(msg.from)) emitMessage(msg);
         }),
         joined.onEvent((event) => {
           if (event.state === 'joined') {
@@ -142,6 +172,7 @@ export = function register(RED: NodeAPI): void {
     }
 
     node.on('close', (removed: boolean, done: () => void) => {
+      closed = true;
       held.end();
       status.close();
       leaveAndDeregister(connection, node, membership, removed).then(done, done);

@@ -1,5 +1,6 @@
-// xmpp-out: sends msg.payload as a message, or our presence, a subscription answer or a roster
-// change; done() once written, done(err) when it cannot be.
+// xmpp-out: sends msg.payload as a message, a file (uploaded, then sent as a link), or our
+// presence, a subscription answer or a roster change; done() once written, done(err) when it
+// cannot be.
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { isMessageType, type MessageType } from './core/messages/message-stanza';
 import { clientOf, connectionOf, joinIfRoom, leaveAndDeregister } from './lib/connection';
@@ -10,6 +11,10 @@ import { presenceAction, runPresenceAction } from './lib/presence-msg';
 import { RoomError, type Room } from './core/rooms/room';
 import type { SendOptions } from './core/session/session';
 import { ROOM_JOIN_WAIT_MS, roomMessage, roomOptions, roomTarget, type RoomFields } from './lib/room-msg';
+import type { FileMessage } from './core/files/files';
+import { fileAddress, fileRequest, loadFile, type FileRequest } from './lib/file-msg';
+import { OwnStatus } from './lib/own-status';
+import { UploadProgress } from './lib/upload-progress';
 
 interface XmppOutDef extends NodeDef, RoomFields {
   server: string;
@@ -51,16 +56,50 @@ export = function register(RED: NodeAPI): void {
     /** The Error for done(err), with its code for flows to branch on (a room's failure in this node's words). */
     const fail = (error: unknown): Error => nodeError(t, error, 'xmpp-out');
 
-    /** Waits until we are in the room (when some node of this connection joins it), then sends. */
-    const sendToRoom = async (to: string, msg: NodeMessageInFlow): Promise<void> => {
-      const message = roomMessage(msg, to);
-      const client = clientOf(connection);
-      const joined: Room | undefined = membership?.room.room === to ? membership.room : client.rooms.get(to);
+    /** Waits until we are in the room (when some node of this connection joins it). */
+    const inRoom = async (to: string): Promise<void> => {
+      const joined: Room | undefined = membership?.room.room === to ? membership.room : clientOf(connection).rooms.get(to);
       if (joined && joined.state !== 'joined') {
         if (def.failFast) throw new RoomError('room-timeout', to);
         await joined.whenJoined(ROOM_JOIN_WAIT_MS);
       }
+    };
+
+    /** Waits until we are in the room, then sends. */
+    const sendToRoom = async (to: string, msg: NodeMessageInFlow): Promise<void> => {
+      const message = roomMessage(msg, to);
+      const client = clientOf(connection);
+      await inRoom(to);
       await client.messages.send(message, sendOptions(msg));
+    };
+
+    // Uploads under way, shown in the status while the connection is green.
+    const uploads = new UploadProgress();
+    const status = new OwnStatus(node, () => {
+      if (uploads.active === 0) return undefined;
+      const text = uploads.active > 1 ? RED._('xmpp-out.status.uploading-many', { count: uploads.active, percent: uploads.percent }) : RED._('xmpp-out.status.uploading', { percent: uploads.percent });
+      return { fill: 'blue', shape: 'dot', text };
+    });
+
+    /** Reads the file (within the upload service's limit), uploads it and sends its link; msg.xmpp.url is the link. */
+    const sendFile = async (request: FileRequest, address: Omit<FileMessage, 'caption'>, msg: NodeMessageInFlow): Promise<void> => {
+      const client = clientOf(connection);
+      if (address.type === 'groupchat') await inRoom(address.to);
+      const file = await loadFile(request, client.files);
+      const progress = uploads.start();
+      try {
+        const onProgress = (sent: number, total: number): void => {
+          progress.report(sent, total);
+          status.changed();
+        };
+        const url = await client.files.send(file, { ...address, caption: request.caption }, { ...sendOptions(msg), onProgress });
+        // Before done(): a Complete node sees where the file is.
+        const meta: unknown = msg.xmpp;
+        msg.xmpp = { ...(typeof meta === 'object' && meta !== null ? meta : {}), url };
+      } finally {
+        progress.end();
+        status.changed();
+      }
     };
 
     /** Waiting while offline (unless fail fast), and where to report the message if the server later makes us drop it. */
@@ -76,8 +115,11 @@ export = function register(RED: NodeAPI): void {
         if (roomProblem) throw roomProblem;
         // msg.presence, msg.subscription or msg.roster make it a presence action, else a message.
         const action = presenceAction(msg, defaults.to);
+        // A Buffer payload with msg.filename, or msg.file, makes it a file.
+        const file = action ? undefined : fileRequest(msg);
         target = action ? undefined : roomTarget(msg, room?.room, connection.jid);
         if (action) sent = runPresenceAction(clientOf(connection), action);
+        else if (file) sent = sendFile(file, target ? { to: target, type: 'groupchat' } : fileAddress(msg, defaults, connection.jid), msg);
         else if (target) sent = sendToRoom(target, msg);
         else sent = clientOf(connection).messages.send(outgoingMessage(msg, defaults, connection.jid), sendOptions(msg));
       } catch (error) {
@@ -89,26 +131,27 @@ export = function register(RED: NodeAPI): void {
         (error: unknown) => done(fail(error)),
       );
     });
-    connection.register(node);
+    connection.register(node, status.sink);
 
     const membership = joinIfRoom(connection, room);
     const stopWatching = membership?.room.onEvent((event) => {
       if (event.state === 'joined') {
-        node.status({ fill: 'green', shape: 'dot', text: RED._('xmpp-out.status.joined', { room: room?.room ?? '', nick: event.nick }) });
+        status.set({ fill: 'green', shape: 'dot', text: RED._('xmpp-out.status.joined', { room: room?.room ?? '', nick: event.nick }) });
         if (event.renamedFrom) node.warn(RED._('xmpp-out.warning.renamed', { room: room?.room ?? '', nick: event.nick, wanted: event.renamedFrom }));
       } else if (event.state === 'joining' && event.retryInMs !== undefined) {
-        node.status({ fill: 'yellow', shape: 'ring', text: RED._('xmpp-out.status.room-closed', { room: room?.room ?? '', seconds: Math.round(event.retryInMs / 1000) }) });
+        status.set({ fill: 'yellow', shape: 'ring', text: RED._('xmpp-out.status.room-closed', { room: room?.room ?? '', seconds: Math.round(event.retryInMs / 1000) }) });
       } else if (event.state === 'joining' && event.lost) {
-        node.status({ fill: 'yellow', shape: 'ring', text: RED._('xmpp-out.status.room-lost', { room: room?.room ?? '' }) });
+        status.set({ fill: 'yellow', shape: 'ring', text: RED._('xmpp-out.status.room-lost', { room: room?.room ?? '' }) });
         node.warn(RED._('xmpp-out.warning.room-lost', { room: room?.room ?? '', nick: event.nick }));
       } else if (event.state === 'failed') {
-        node.status({ fill: 'red', shape: 'ring', text: RED._('xmpp-out.status.room-failed', { room: room?.room ?? '' }) });
+        status.set({ fill: 'red', shape: 'ring', text: RED._('xmpp-out.status.room-failed', { room: room?.room ?? '' }) });
         node.error(RED._('xmpp-out.error.room-refused', { room: room?.room ?? '', detail: event.error?.detail ?? '' }));
       }
     });
 
     node.on('close', (removed: boolean, done: () => void) => {
       stopWatching?.();
+      status.close();
       leaveAndDeregister(connection, node, membership, removed).then(done, done);
     });
   }

@@ -5,6 +5,7 @@ import { Contacts, type ContactsOptions } from './contacts/contacts';
 import { Disco } from './disco/disco';
 import type { SelfDescriptionSettings } from './disco/self-description';
 import { XmppError } from './errors';
+import { Files } from './files/files';
 import { IqResponder } from './iq/iq-responder';
 import { RawIq } from './iq/raw-iq';
 import { formatJid } from './jid';
@@ -17,6 +18,7 @@ import { Rooms, type RoomDefaults } from './rooms/rooms';
 import { Rpc } from './rpc/rpc';
 import { Dispatcher } from './session/dispatcher';
 import { DEFAULT_MAX_STANZA_BYTES, Session, type SessionOptions, type SessionStatus } from './session/session';
+import { SYSTEM_TRUST } from './session/tls-trust';
 import { xmppLib } from './xmpp-lib';
 
 export interface XmppClientOptions {
@@ -37,6 +39,8 @@ export class XmppClient {
   readonly rooms: Rooms;
   readonly disco: Disco;
   readonly rpc: Rpc;
+  /** Files: upload and send (XEP-0363, XEP-0066), fetch what others link to. */
+  readonly files: Files;
   /** IQ requests for protocols without a module of their own. */
   readonly iq: RawIq;
   private session: Session | undefined;
@@ -61,6 +65,7 @@ export class XmppClient {
     this.rooms = new Rooms(port, this.messages, options.rooms);
     this.disco = new Disco(port, this.presence, options.self);
     this.rpc = new Rpc(port, this.disco);
+    this.files = new Files(port, this.disco, this.messages, { trust: options.session.trust ?? SYSTEM_TRUST });
     this.iq = new RawIq(port);
   }
 

@@ -3,6 +3,7 @@ import type { NodeMessage } from 'node-red';
 import { XmppError } from '../core/errors';
 import { bareOf, formatJid, parseJid } from '../core/jid';
 import { isMessageType, type IncomingMessage, type MessageType, type OutgoingMessage } from '../core/messages/message-stanza';
+import type { Oob } from '../core/files/oob-stanza';
 
 /** What xmpp-in puts in msg.xmpp. */
 export interface MessageMeta {
@@ -12,6 +13,8 @@ export interface MessageMeta {
   subject: string | undefined;
   lang: string | undefined;
   stanza: string;
+  /** A link to a file (XEP-0066) with its description; only on messages that carry one. */
+  oob?: Oob;
 }
 
 export interface IncomingMsg extends NodeMessage {
@@ -38,6 +41,7 @@ export function incomingMsg(message: IncomingMessage, ownJid: string): IncomingM
       subject: message.subject,
       lang: message.lang,
       stanza: message.stanza,
+      ...(message.oob ? { oob: { url: message.oob.url, desc: message.oob.desc } } : {}),
     },
   };
 }

@@ -1,7 +1,8 @@
 // The one way any error becomes what a node reports: a localized, secret-free text, and for
 // done(err) an Error carrying `code` (a refusal from the other side is named by its condition)
-// and, for RPC faults, faultCode and faultString.
+// and, for RPC faults, faultCode and faultString; for a failed HTTP transfer, its status.
 import { XmppError } from '../core/errors';
+import { FileError } from '../core/files/file-error';
 import { RoomError } from '../core/rooms/room';
 import { RpcFaultError } from '../core/rpc/rpc-stanza';
 import { triedText, type Translate } from './status-text';
@@ -23,6 +24,7 @@ export function describeError(t: Translate, error: unknown, section?: string): s
   // Texts put the detail in brackets; without one, the brackets go too.
   const text = (key: string, substitutions: Record<string, string>): string => t(key, substitutions).replace(/ \(\)$/, '');
   if (error instanceof MsgError) return text(`${error.section}.error.${error.code}`, { detail: error.detail });
+  if (error instanceof FileError) return text(`xmpp-config.file-error.${error.code}`, { detail: error.detail });
   // A room's failure in the words of the node that uses the room (xmpp-in, xmpp-out).
   if (error instanceof RoomError) return text(`${section ?? 'xmpp-config'}.error.${error.code}`, { detail: error.detail, room: error.room });
   // A failure to reach the server names the addresses tried, each in words.
@@ -33,7 +35,8 @@ export function describeError(t: Translate, error: unknown, section?: string): s
 /** The Error for done(err) (and node.error): the text above, and what flows branch on. */
 export function nodeError(t: Translate, error: unknown, section?: string): Error {
   const failure = new Error(describeError(t, error, section));
-  if (error instanceof MsgError) Object.assign(failure, { code: error.code });
+  if (error instanceof MsgError || error instanceof FileError) Object.assign(failure, { code: error.code });
+  if (error instanceof FileError && error.status !== undefined) Object.assign(failure, { status: error.status });
   if (error instanceof XmppError) Object.assign(failure, { code: error instanceof RoomError ? error.code : (error.condition ?? error.code) });
   if (error instanceof RpcFaultError) Object.assign(failure, { faultCode: error.fault.faultCode, faultString: error.fault.faultString });
   return failure;

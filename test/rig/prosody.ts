@@ -7,6 +7,7 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { TcpProxy } from './tcp-proxy';
 
 const run = promisify(execFile);
 
@@ -39,6 +40,17 @@ export interface ProsodyOptions {
   stanzaLimit?: number;
   /** An external component (XEP-0114) at strangers.localhost, to send stanzas from any JID of that domain. */
   component?: boolean;
+  /**
+   * HTTP file upload (XEP-0363, mod_http_file_share) at upload.localhost, on the HTTP server
+   * (https with tls, else http). Its slot URLs point at `uploadRelay`, a TCP relay to that port,
+   * so a test can count the HTTP connections made.
+   */
+  fileShare?: FileShareOptions;
+}
+
+export interface FileShareOptions {
+  /** The largest file it takes, in bytes (announced as max-file-size; Prosody's default is 10 MB). */
+  sizeLimit?: number;
 }
 
 export const DOMAIN = 'localhost';
@@ -107,14 +119,18 @@ export class Prosody {
   /** With component: its port and secret. */
   readonly componentPort: number;
   readonly componentSecret = 'component-secret-of-the-rig';
-  /** With websocket: the HTTP and HTTPS ports (0 when not open). */
+  /** With websocket or fileShare: the HTTP and HTTPS ports (0 when not open). */
   httpPort = 0;
   httpsPort = 0;
+  /** With fileShare: the relay the slot URLs point at (https://localhost:PORT/file_share/… with tls). */
+  uploadRelay: TcpProxy | undefined;
   private child: ChildProcess | undefined;
 
-  private constructor(dir: string, port: number, tlsPort: number, componentPort: number, options: ProsodyOptions, httpPorts: [number, number] = [0, 0]) {
+  private constructor(dir: string, port: number, tlsPort: number, componentPort: number, options: ProsodyOptions, httpPorts: [number, number] = [0, 0], uploadRelay?: TcpProxy) {
     this.dir = dir;
     [this.httpPort, this.httpsPort] = httpPorts;
+    this.uploadRelay = uploadRelay;
+    const http = options.websocket === true || options.fileShare !== undefined;
     this.port = port;
     this.tlsPort = tlsPort;
     this.componentPort = componentPort;
@@ -139,10 +155,10 @@ export class Prosody {
       'interfaces = { "127.0.0.1" }',
       `c2s_ports = { ${[port, ...(options.extraPorts ?? [])].join('; ')} }`,
       's2s_ports = { }',
-      options.websocket ? `http_ports = { ${this.httpPort} }` : 'http_ports = { }',
-      options.websocket && options.tls ? `https_ports = { ${this.httpsPort} }` : 'https_ports = { }',
-      options.websocket ? 'http_interfaces = { "127.0.0.1" }\nhttps_interfaces = { "127.0.0.1" }' : '',
-      options.websocket && options.tls ? `https_ssl = { certificate = "${this.certFile}"; key = "${keyFile}" }` : '',
+      http ? `http_ports = { ${this.httpPort} }` : 'http_ports = { }',
+      http && options.tls ? `https_ports = { ${this.httpsPort} }` : 'https_ports = { }',
+      http ? 'http_interfaces = { "127.0.0.1" }\nhttps_interfaces = { "127.0.0.1" }' : '',
+      http && options.tls ? `https_ssl = { certificate = "${this.certFile}"; key = "${keyFile}" }` : '',
       options.tls ? `c2s_direct_tls_ports = { ${tlsPort} }` : 'c2s_direct_tls_ports = { }',
       'legacy_ssl_ports = { }',
       `certificates = "${join(dir, 'certs')}"`,
@@ -161,6 +177,16 @@ export class Prosody {
       `VirtualHost "${DOMAIN}"`,
       options.muc ? `Component "conference.${DOMAIN}" "muc"` : '',
       options.component ? `Component "strangers.${DOMAIN}"\n  component_secret = "${this.componentSecret}"` : '',
+      // The upload service's HTTP paths live on the "localhost" HTTP host; its URLs name the relay.
+      uploadRelay
+        ? [
+            `Component "upload.${DOMAIN}" "http_file_share"`,
+            `  http_host = "${DOMAIN}"`,
+            `  http_external_url = "${options.tls ? 'https' : 'http'}://${DOMAIN}:${uploadRelay.port}/"`,
+            `  http_file_share_size_limit = ${options.fileShare?.sizeLimit ?? 10 * 1024 * 1024}`,
+            `  http_file_share_daily_quota = ${1024 * 1024 * 1024}`,
+          ].join('\n')
+        : '',
       ...(options.hosts ?? []).map((host) => `VirtualHost "${host}"`),
       '',
     ];
@@ -170,8 +196,10 @@ export class Prosody {
   static async start(options: ProsodyOptions = {}): Promise<Prosody> {
     ensureProsody();
     const dir = mkdtempSync(join(tmpdir(), 'xmpp-flows-prosody-'));
-    const httpPorts: [number, number] = options.websocket ? [await freePort(), options.tls ? await freePort() : 0] : [0, 0];
-    const server = new Prosody(dir, options.port ?? (await freePort()), options.tls ? (options.tlsPort ?? (await freePort())) : 0, options.component ? await freePort() : 0, options, httpPorts);
+    const http = options.websocket === true || options.fileShare !== undefined;
+    const httpPorts: [number, number] = http ? [await freePort(), options.tls ? await freePort() : 0] : [0, 0];
+    const uploadRelay = options.fileShare ? await TcpProxy.start(options.tls ? httpPorts[1] : httpPorts[0]) : undefined;
+    const server = new Prosody(dir, options.port ?? (await freePort()), options.tls ? (options.tlsPort ?? (await freePort())) : 0, options.component ? await freePort() : 0, options, httpPorts, uploadRelay);
     await server.launch();
     return server;
   }
@@ -216,6 +244,7 @@ export class Prosody {
   async stop(): Promise<void> {
     this.resume();
     await this.kill('SIGTERM');
+    await this.uploadRelay?.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 

@@ -3,6 +3,7 @@ import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ERROR_CODES } from '../../nodes/core/errors';
+import { FILE_ERROR_CODES } from '../../nodes/core/files/file-error';
 import { ADDRESS_OUTCOMES } from '../../nodes/core/session/tried-addresses';
 
 const root = join(__dirname, '..', '..', '..');
@@ -42,6 +43,11 @@ describe('locales', () => {
       assert.equal(typeof lookup(config, `xmpp-config.reason.${code}`), 'string', `reason.${code}`);
       assert.equal(typeof lookup(config, `xmpp-config.error.${code}`), 'string', `error.${code}`);
     }
+  });
+
+  it('has a text for every way a file transfer can fail', () => {
+    const config = catalog('xmpp-config');
+    for (const code of FILE_ERROR_CODES) assert.equal(typeof lookup(config, `xmpp-config.file-error.${code}`), 'string', `file-error.${code}`);
   });
 
   it('has a text for every way an address can fail, and the sentence that lists them', () => {

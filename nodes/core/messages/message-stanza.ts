@@ -3,6 +3,7 @@ import type { XmlElement, XmlFactory } from '../xmpp-lib';
 import { NS_DELAY } from '../namespaces';
 import { conditionOf } from '../stanza-error';
 import { cleanXmlText, xmlText } from '../xml-text';
+import { buildOob, readOob, type Oob } from '../files/oob-stanza';
 
 export const MESSAGE_TYPES = ['chat', 'normal', 'headline', 'groupchat'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
@@ -24,6 +25,8 @@ export interface IncomingMessage {
   condition: string | undefined;
   /** The stanza as XML text. */
   stanza: string;
+  /** A link to a file (XEP-0066 out-of-band data), when it carries one. */
+  oob?: Oob | undefined;
 }
 
 export interface OutgoingMessage {
@@ -33,6 +36,8 @@ export interface OutgoingMessage {
   subject?: string | undefined;
   thread?: string | undefined;
   id?: string | undefined;
+  /** A link to a file (XEP-0066), sent beside the body. */
+  oob?: Oob | undefined;
 }
 
 export function isMessageType(value: unknown): value is MessageType {
@@ -59,6 +64,7 @@ export function readMessage(el: XmlElement): IncomingMessage {
     delayed: el.getChild('delay', NS_DELAY) !== undefined,
     condition: type === 'error' ? conditionOf(el) : undefined,
     stanza: xmlText(el),
+    oob: readOob(el),
   };
 }
 
@@ -72,5 +78,6 @@ export function buildMessage(xml: XmlFactory, message: OutgoingMessage, id = mes
     subject ? xml('subject', {}, subject) : undefined,
     xml('body', {}, clean(message.body) ?? ''),
     thread ? xml('thread', {}, thread) : undefined,
+    message.oob ? buildOob(xml, message.oob) : undefined,
   );
 }

@@ -1,0 +1,62 @@
+// Drives test/rig/slix-files.py: a slixmpp client that prints the messages it gets with their
+// out-of-band data (XEP-0066, read by slixmpp's own plugin), enters rooms and sends links.
+import { SlixChild } from './slix-child';
+
+export interface SlixFileMessage {
+  event: 'message';
+  from: string;
+  type: string;
+  id: string;
+  body: string;
+  /** '' when the message carries no out-of-band data. */
+  oob_url: string;
+  oob_desc: string;
+}
+
+export type SlixFilesEvent = { event: 'ready'; jid: string } | SlixFileMessage | { event: 'joined'; room: string } | { event: 'sent'; tag: string };
+
+export class SlixFiles {
+  jid = '';
+  private tags = 0;
+
+  private constructor(private readonly child: SlixChild<SlixFilesEvent>) {}
+
+  static async start(jid: string, password: string, port: number): Promise<SlixFiles> {
+    const peer = new SlixFiles(new SlixChild<SlixFilesEvent>('slix-files.py', [jid, password, String(port)], 'slixmpp files peer'));
+    try {
+      const ready = await peer.child.waitFor((e) => e.event === 'ready', 20_000, 'slixmpp login');
+      if (ready.event === 'ready') peer.jid = ready.jid;
+    } catch (error) {
+      await peer.stop();
+      throw error;
+    }
+    return peer;
+  }
+
+  /** Messages received so far. */
+  get messages(): SlixFileMessage[] {
+    return this.child.events.filter((e): e is SlixFileMessage => e.event === 'message');
+  }
+
+  /** The first message (already received or coming) that matches. */
+  async message(match: (m: SlixFileMessage) => boolean, what: string, timeoutMs = 15_000): Promise<SlixFileMessage> {
+    return (await this.child.waitFor((e) => e.event === 'message' && match(e), timeoutMs, what)) as SlixFileMessage;
+  }
+
+  async join(room: string, nick: string): Promise<void> {
+    this.child.command({ cmd: 'join', room, nick });
+    await this.child.waitFor((e) => e.event === 'joined' && e.room === room, 15_000, `slixmpp in ${room}`);
+  }
+
+  /** Sends a message, with out-of-band data when `url` is given; resolves once slixmpp sent it. */
+  async send(to: string, body: string, url?: string, desc?: string): Promise<void> {
+    this.tags += 1;
+    const tag = `s${this.tags}`;
+    this.child.command({ cmd: 'send', tag, to, type: 'chat', body, url, desc });
+    await this.child.waitFor((e) => e.event === 'sent' && e.tag === tag, 10_000, 'slixmpp sent');
+  }
+
+  stop(): Promise<void> {
+    return this.child.stop();
+  }
+}
