@@ -161,6 +161,10 @@ describe('XMPP over WebSocket (Prosody mod_websocket)', function () {
       // A host-meta whose certificate this connection does not trust is not read.
       const untrusted = watch({ websocket: { discoveryBase: base }, security: 'starttls', jid: { local: 'bot', domain: 'localhost', resource: 'untrusted' } });
       assert.equal((await untrusted.until((s) => s.error !== undefined, 'an error')).error?.code, 'tls-untrusted');
+      served.length = 0;
+      const wrongPin = watch({ websocket: { discoveryBase: base }, security: 'starttls', trust: { mode: 'pin', pin: 'AB'.repeat(32) }, jid: { local: 'bot', domain: 'localhost', resource: 'wrongpin' } });
+      assert.equal((await wrongPin.until((s) => s.error !== undefined, 'an error')).error?.code, 'tls-untrusted');
+      assert.deepEqual(served, [], 'no request reached a host-meta server whose certificate is not the pinned one');
       // Nothing about WebSocket in it: named, with where we looked.
       delete documents['/.well-known/host-meta.json'];
       const none = watch({ websocket: { discoveryBase: base }, security: 'starttls', trust: pinned(), jid: { local: 'bot', domain: 'localhost', resource: 'none' } });

@@ -1,10 +1,11 @@
 // Where to reach the server over WebSocket (RFC 7395): the URL the user gave, or the one the
 // domain publishes in its host-meta file (XEP-0156), fetched over HTTPS with this connection's
 // trust settings. Only an encrypted wss:// URL, unless the user chose no encryption at all.
-import { get as httpsGet } from 'node:https';
+import { request as httpsRequest } from 'node:https';
 import { XmppError, classifyConnectionError } from '../errors';
 import type { Security } from './server-address';
-import { tlsOptions, type TlsTrust } from './tls-trust';
+import type { TLSSocket } from 'node:tls';
+import { checkPeer, tlsOptions, type TlsTrust } from './tls-trust';
 
 export interface WebSocketOptions {
   /** ws:// or wss:// URL; empty: discovered through the domain's host-meta (XEP-0156). */
@@ -54,7 +55,7 @@ export function webSocketLinks(document: string): string[] {
 function fetchText(url: string, trust: TlsTrust): Promise<string> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
-    const request = httpsGet(url, { ...tlsOptions(trust, target.hostname), timeout: DISCOVERY_TIMEOUT_MS, headers: { accept: 'application/xrd+xml, application/json' } }, (response) => {
+    const request = httpsRequest(url, { ...tlsOptions(trust, target.hostname), agent: false, timeout: DISCOVERY_TIMEOUT_MS, headers: { accept: 'application/xrd+xml, application/json' } }, (response) => {
       if (response.statusCode !== 200) {
         response.resume();
         reject(new XmppError('host-not-found', `${url}: HTTP ${response.statusCode ?? '?'}`));
@@ -68,6 +69,19 @@ function fetchText(url: string, trust: TlsTrust): Promise<string> {
       });
       response.on('end', () => resolve(body));
       response.on('error', reject);
+    });
+    // The request is ended (and so written) only once the certificate passed this connection's
+    // trust, a pin included (the chain check is off for pins): nothing reaches a server we refuse.
+    request.once('socket', (socket) => {
+      socket.once('secureConnect', () => {
+        const rejected = checkPeer(socket as TLSSocket, trust);
+        if (!rejected) {
+          request.end();
+          return;
+        }
+        reject(rejected); // first: checkPeer has closed the socket, which the request reports as a hang-up
+        request.destroy();
+      });
     });
     request.on('timeout', () => request.destroy(new XmppError('connection-timeout', url)));
     request.on('error', (error) => reject(error instanceof XmppError ? error : classifyConnectionError(error)));
