@@ -1,11 +1,16 @@
 // xmpp-out: sends msg.payload as a message, or our presence, a subscription answer or a roster
-// change; done() once written, done(err) when it cannot be.
+// change; done() once written (or, when a receipt is asked for, once the recipient's receipt is
+// back), done(err) when it cannot be. A message that comes back reaches this node's Catch nodes.
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { isMessageType, type MessageType } from './core/messages/message-stanza';
+import { DeliveryError } from './core/messages/delivery-error';
+import { isMessageType, type MessageType, type OutgoingMessage } from './core/messages/message-stanza';
+import type { Bounce } from './core/messages/messages';
+import { DEFAULT_RECEIPT_TIMEOUT_MS } from './core/receipts/receipts';
 import { clientOf, connectionOf, joinIfRoom, leaveAndDeregister } from './lib/connection';
+import { positiveNumber } from './lib/msg-fields';
 import { describeError, nodeError } from './lib/node-error';
 import type { Translate } from './lib/status-text';
-import { outgoingMessage } from './lib/message-msg';
+import { outgoingMessage, receiptWanted, withCondition, withMessageId } from './lib/message-msg';
 import { presenceAction, runPresenceAction } from './lib/presence-msg';
 import { RoomError, type Room } from './core/rooms/room';
 import type { SendOptions } from './core/session/session';
@@ -18,6 +23,10 @@ interface XmppOutDef extends NodeDef, RoomFields {
   subject: string;
   /** Refuse at once while offline instead of waiting in the connection's outbox. */
   failFast: boolean;
+  /** Ask for a delivery receipt and finish the msg when it is back (absent in older flows: off). */
+  receipt?: boolean;
+  /** Seconds to wait for the receipt once the message is written. */
+  receiptTimeout?: string | number;
 }
 
 export = function register(RED: NodeAPI): void {
@@ -50,17 +59,17 @@ export = function register(RED: NodeAPI): void {
 
     /** The Error for done(err), with its code for flows to branch on (a room's failure in this node's words). */
     const fail = (error: unknown): Error => nodeError(t, error, 'xmpp-out');
+    const receiptTimeoutMs = Math.round((positiveNumber(def.receiptTimeout) ?? DEFAULT_RECEIPT_TIMEOUT_MS / 1000) * 1000);
 
     /** Waits until we are in the room (when some node of this connection joins it), then sends. */
-    const sendToRoom = async (to: string, msg: NodeMessageInFlow): Promise<void> => {
-      const message = roomMessage(msg, to);
+    const sendToRoom = async (message: OutgoingMessage, msg: NodeMessageInFlow): Promise<void> => {
       const client = clientOf(connection);
-      const joined: Room | undefined = membership?.room.room === to ? membership.room : client.rooms.get(to);
+      const joined: Room | undefined = membership?.room.room === message.to ? membership.room : client.rooms.get(message.to);
       if (joined && joined.state !== 'joined') {
-        if (def.failFast) throw new RoomError('room-timeout', to);
+        if (def.failFast) throw new RoomError('room-timeout', message.to);
         await joined.whenJoined(ROOM_JOIN_WAIT_MS);
       }
-      await client.messages.send(message, sendOptions(msg));
+      await client.messages.send(message, { ...sendOptions(msg), onBounce: bounced(message.to, msg) });
     };
 
     /** Waiting while offline (unless fail fast), and where to report the message if the server later makes us drop it. */
@@ -68,6 +77,27 @@ export = function register(RED: NodeAPI): void {
       queue: !def.failFast,
       onDropped: (error) => node.error(fail(error), msg),
     });
+
+    /** A message that comes back after done(): this node's Catch nodes get its msg, with the condition. */
+    const bounced =
+      (to: string, msg: NodeMessageInFlow) =>
+      (bounce: Bounce): void =>
+        node.error(fail(new DeliveryError('bounced', to, { condition: bounce.condition, from: bounce.from })), withCondition({ ...msg }, bounce.condition));
+
+    /** Sends a message with an id of its own (in msg.xmpp.id); with a receipt asked for, resolves when it is back. */
+    const sendMessage = (message: OutgoingMessage, msg: NodeMessageInFlow): Promise<void> => {
+      const client = clientOf(connection);
+      const wantReceipt = receiptWanted(msg, def.receipt === true);
+      const id = client.messages.newId();
+      withMessageId(msg, id);
+      // No receipts in rooms (XEP-0184 5.3): every occupant would answer.
+      if (message.type === 'groupchat') return sendToRoom({ ...message, id }, msg);
+      if (!wantReceipt) return client.messages.send({ ...message, id }, { ...sendOptions(msg), onBounce: bounced(message.to, msg) });
+      return client.receipts.send({ ...message, id }, { ...sendOptions(msg), timeoutMs: receiptTimeoutMs }).catch((error: unknown) => {
+        if (error instanceof DeliveryError && error.code === 'bounced') withCondition(msg, error.condition ?? '');
+        throw error;
+      });
+    };
 
     node.on('input', (msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
       let sent: Promise<void>;
@@ -78,8 +108,7 @@ export = function register(RED: NodeAPI): void {
         const action = presenceAction(msg, defaults.to);
         target = action ? undefined : roomTarget(msg, room?.room, connection.jid);
         if (action) sent = runPresenceAction(clientOf(connection), action);
-        else if (target) sent = sendToRoom(target, msg);
-        else sent = clientOf(connection).messages.send(outgoingMessage(msg, defaults, connection.jid), sendOptions(msg));
+        else sent = sendMessage(target ? roomMessage(msg, target) : outgoingMessage(msg, defaults, connection.jid), msg);
       } catch (error) {
         done(fail(error));
         return;
