@@ -64,7 +64,7 @@ export = function register(RED: NodeAPI): void {
       return;
     }
     const client = connection.client;
-    const filter = messageFilter(def, { ownJid: () => connection.jid, rosterItem: (jid) => client?.contacts.rosterItem(jid) ?? null });
+    const filter = messageFilter(def, { ownJid: () => connection.jid, rosterItem: (jid) => (client ? client.contacts.rosterItem(jid) : null) });
     if (filter.invalid.length > 0) node.warn(RED._('xmpp-in.warning.invalid-senders', { entries: filter.invalid.join(', ') }));
 
     // Who is kept out, and what is too old, in the debug log: the first at once, then a count a minute.
