@@ -5,13 +5,10 @@
 // many, and from whom. Messages from senders it does not take, or too old, are counted in the
 // debug log, never one line each.
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
-import type { IncomingMessage } from './core/messages/message-stanza';
 import type { IncomingPresence } from './core/presence/presence-stanza';
 import { presenceMsg } from './lib/presence-msg';
-import { BurstLog, type BurstLine } from './core/burst-log';
-import { ageMs } from './core/messages/delay';
+import { Admission } from './lib/admission';
 import { messageFilter } from './lib/message-filter';
-import { RosterWait } from './lib/roster-wait';
 import { describeError } from './lib/node-error';
 import { NodeListeners } from './lib/node-listeners';
 import { connectionOf, joinIfRoom, leaveAndDeregister } from './lib/connection';
@@ -67,33 +64,8 @@ export = function register(RED: NodeAPI): void {
     const filter = messageFilter(def, { ownJid: () => connection.jid, rosterItem: (jid) => (client ? client.contacts.rosterItem(jid) : null) });
     if (filter.invalid.length > 0) node.warn(RED._('xmpp-in.warning.invalid-senders', { entries: filter.invalid.join(', ') }));
 
-    // Who is kept out, and what is too old, in the debug log: the first at once, then a count a minute.
-    const seconds = (ms: number): number => Math.round(ms / 1000);
-    const refused = new BurstLog<string>((line: BurstLine<string>) =>
-      node.debug(line.kind === 'first' ? RED._('xmpp-in.debug.refused', { jid: line.detail }) : RED._('xmpp-in.debug.refused-more', { count: line.count, seconds: seconds(line.sinceMs) })),
-    );
-    const maxAge = filter.maxAgeS ?? 0;
-    const stale = new BurstLog<{ jid: string; ageMs: number }>((line) =>
-      node.debug(
-        line.kind === 'first'
-          ? RED._('xmpp-in.debug.old', { jid: line.detail.jid, age: seconds(line.detail.ageMs), max: maxAge })
-          : RED._('xmpp-in.debug.old-more', { count: line.count, max: maxAge, seconds: seconds(line.sinceMs) }),
-      ),
-    );
-    let warnedWaitFull = false;
-    const rosterWait = new RosterWait(() => {
-      if (!warnedWaitFull) node.warn(RED._('xmpp-in.warning.roster-wait-full'));
-      warnedWaitFull = true;
-    });
-    /** Emits when the sender may trigger the flow; in roster mode, once the roster can tell. */
-    const fromAllowed = (from: string, emit: () => void): void =>
-      rosterWait.offer(() => {
-        const verdict = filter.sender(from);
-        if (verdict === 'unknown') return 'unknown';
-        if (verdict === 'allowed') emit();
-        else refused.note(from);
-        return 'decided';
-      });
+    // Who is kept out, and what is too old: counted in the debug log, never passed on.
+    const admission = new Admission(filter, node, (key, substitutions) => RED._(key, substitutions));
 
     // The per-sender limit, and the status that reports what it dropped.
     const perSecond = positive(def.rate, DEFAULT_RATE);
@@ -130,19 +102,13 @@ export = function register(RED: NodeAPI): void {
       return;
     }
     const held = new NodeListeners();
-    /** A message older than the node takes is counted, not passed on. */
-    const fresh = (message: IncomingMessage): boolean => {
-      if (filter.fresh(message)) return true;
-      stale.note({ jid: message.from, ageMs: ageMs(message.delay) });
-      return false;
-    };
-    if (filter.mode === 'roster') held.add(client?.contacts.onRoster(() => rosterWait.release()));
+    if (filter.mode === 'roster') held.add(client?.contacts.onRoster(() => admission.rosterChanged()));
     if (!room) {
       held.add(
         client?.messages.onMessage((message) => {
-          if (!filter.message(message) || !fresh(message)) return;
+          if (!filter.message(message) || !admission.fresh(message)) return;
           const msg = incomingMsg(message, connection.jid);
-          fromAllowed(msg.from, () => {
+          admission.fromAllowed(msg.from, () => {
             if (admit(msg.topic)) toOutput(msg, 0);
           });
         }),
@@ -151,7 +117,7 @@ export = function register(RED: NodeAPI): void {
     if (withPresence) {
       const emitPresence = (presence: IncomingPresence): void => {
         const msg = presenceMsg(presence, connection.jid);
-        fromAllowed(msg.from, () => {
+        admission.fromAllowed(msg.from, () => {
           if (admit(msg.topic)) toOutput(msg, 1);
         });
       };
@@ -170,10 +136,10 @@ export = function register(RED: NodeAPI): void {
         joined.onRoomMessage((received) => {
           const { body, subject, type } = received.message;
           if (body === undefined && !(type === 'groupchat' && subject !== undefined) && !def.bodiless) return;
-          if (!fresh(received.message)) return;
+          if (!admission.fresh(received.message)) return;
           const msg = roomMsg(received, connection.jid);
           // In a room the bare JID is the room itself: each occupant is a sender of its own.
-          fromAllowed(msg.from, () => {
+          admission.fromAllowed(msg.from, () => {
             if (admit(msg.from)) toOutput(msg, 0);
           });
         }),
@@ -197,9 +163,7 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (removed: boolean, done: () => void) => {
       held.end();
-      rosterWait.clear();
-      refused.close();
-      stale.close();
+      admission.close();
       status.close();
       leaveAndDeregister(connection, node, membership, removed).then(done, done);
     });
