@@ -8,7 +8,7 @@ import { MAX_STRANGERS, SUBSCRIPTION_POLICIES, type SubscriptionPolicy } from '.
 import { XmppError } from './core/errors';
 import type { SessionStatus } from './core/session/session';
 import { loadXmpp } from './core/xmpp-lib';
-import { readDiscoItems, readIdentity, readPresence, readRoomCheck, readRosterMax, readSessionOptions, type XmppConfigDef } from './lib/config-options';
+import { readAnswerReceipts, readDiscoItems, readIdentity, readPresence, readRoomCheck, readRosterMax, readSessionOptions, type XmppConfigDef } from './lib/config-options';
 import type { StatusSink, XmppConnection } from './lib/connection';
 import { describeError } from './lib/node-error';
 import { logText, statusFor, type Translate } from './lib/status-text';
@@ -48,6 +48,8 @@ export = async function register(RED: NodeAPI): Promise<void> {
           version: { name: PACKAGE.name, version: PACKAGE.version, os: def.revealOs ? `${osType()} ${osRelease()}` : undefined },
         },
         rooms: { selfPingMs: readRoomCheck(RED.settings) },
+        messages: { carbons: def.carbons === true },
+        receipts: { answer: readAnswerReceipts(def) },
       });
       status = client.status;
       if (options.trust?.mode === 'any' && options.security !== 'none') node.warn(t('xmpp-config.warning.any'));
@@ -79,10 +81,10 @@ export = async function register(RED: NodeAPI): Promise<void> {
       client.onStatus(broadcast);
       client.onWarning((error) => node.debug(describe(error)));
       // A message of ours that came back with an error (the recipient does not exist, is offline
-      // without storage, refuses it …): the flows using this connection hear of it, never silence.
+      // without storage, refuses it …): the xmpp-out node that sent it tells its own Catch nodes,
+      // with its msg. One no node claimed (sent by other means) is at least said in the log.
       client.messages.onBounce((bounce) => {
-        const failure = Object.assign(new Error(t('xmpp-config.error.bounced', { jid: bounce.from, condition: bounce.condition })), { code: 'bounced' });
-        node.error(failure, { topic: bounce.from, payload: bounce.body ?? '', xmpp: { type: 'error', condition: bounce.condition, stanza: bounce.stanza } });
+        if (!bounce.claimed) node.warn(t('xmpp-config.error.bounced', { jid: bounce.from, condition: bounce.condition }));
       });
       client.contacts.onLimit((reached) => {
         if (reached.limit === 'strangers') node.debug(t('xmpp-config.log.strangers', { count: reached.ignored, max: MAX_STRANGERS }));

@@ -1,11 +1,14 @@
-// xmpp-in: one msg per incoming chat, normal or headline message; with downloads on, the file a
-// message links to (XEP-0066) rides along as msg.file.
+// xmpp-in: one msg per incoming chat, normal or headline message, from the senders it takes and
+// fresh enough for it; with downloads on, the file a message links to (XEP-0066) rides along as
+// msg.file.
 //
 // Status: the connection's (or the room's), until the per-sender limit drops messages: then how
-// many, and from whom.
+// many, and from whom. Messages from senders it does not take, or too old, are counted in the
+// debug log, never one line each.
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import type { IncomingPresence } from './core/presence/presence-stanza';
 import { presenceMsg } from './lib/presence-msg';
+import { Admission } from './lib/admission';
 import { messageFilter } from './lib/message-filter';
 import { describeError } from './lib/node-error';
 import { NodeListeners } from './lib/node-listeners';
@@ -19,8 +22,13 @@ import { OwnStatus } from './lib/own-status';
 
 interface XmppInDef extends NodeDef, RoomFields {
   server: string;
-  /** Only messages from this JID (bare: any of its resources); empty for anyone. */
+  /** With senders 'list': the JIDs and *@domains it takes. In older flows (no `senders`): one JID, or empty for anyone. */
   from: string;
+  /** 'anyone', 'list' or 'roster' (contacts only); absent in flows made before it existed. */
+  senders?: string;
+  /** Drop messages older than maxAge seconds (XEP-0203 stamp); absent in older flows: off. */
+  ignoreOld?: boolean;
+  maxAge?: string | number;
   /** 'any' or one message type. */
   msgType: string;
   /** Also emit messages without a body (chat states, receipts). */
@@ -56,8 +64,12 @@ export = function register(RED: NodeAPI): void {
       node.error(RED._('xmpp-in.status.no-config'));
       return;
     }
-    const filter = messageFilter(def);
     const client = connection.client;
+    const filter = messageFilter(def, { ownJid: () => connection.jid, rosterItem: (jid) => (client ? client.contacts.rosterItem(jid) : null) });
+    if (filter.invalid.length > 0) node.warn(RED._('xmpp-in.warning.invalid-senders', { entries: filter.invalid.join(', ') }));
+
+    // Who is kept out, and what is too old: counted in the debug log, never passed on.
+    const admission = new Admission(filter, node, (key, substitutions) => RED._(key, substitutions));
 
     // The per-sender limit, and the status that reports what it dropped.
     const perSecond = positive(def.rate, DEFAULT_RATE);
@@ -120,19 +132,24 @@ export = function register(RED: NodeAPI): void {
       return;
     }
     const held = new NodeListeners();
+    if (filter.mode === 'roster') held.add(client?.contacts.onRoster(() => admission.rosterChanged()));
     if (!room) {
       held.add(
         client?.messages.onMessage((message) => {
-          if (!filter.message(message)) return;
+          if (!filter.message(message) || !admission.fresh(message)) return;
           const msg = incomingMsg(message, connection.jid);
-          if (filter.sender(msg.from) && admit(msg.topic)) emitMessage(msg);
+          admission.fromAllowed(msg.from, () => {
+            if (admit(msg.topic)) emitMessage(msg);
+          });
         }),
       );
     }
     if (withPresence) {
       const emitPresence = (presence: IncomingPresence): void => {
         const msg = presenceMsg(presence, connection.jid);
-        if (filter.sender(msg.from) && admit(msg.topic)) toOutput(msg, 1);
+        admission.fromAllowed(msg.from, () => {
+          if (admit(msg.topic)) toOutput(msg, 1);
+        });
       };
       held.add(
         client?.contacts.onPresence((_contact, presence) => emitPresence(presence)),
@@ -149,9 +166,12 @@ export = function register(RED: NodeAPI): void {
         joined.onRoomMessage((received) => {
           const { body, subject, type } = received.message;
           if (body === undefined && !(type === 'groupchat' && subject !== undefined) && !def.bodiless) return;
+          if (!admission.fresh(received.message)) return;
           const msg = roomMsg(received, connection.jid);
           // In a room the bare JID is the room itself: each occupant is a sender of its own.
-          if (filter.sender(msg.from) && admit(msg.from)) emitMessage(msg);
+          admission.fromAllowed(msg.from, () => {
+            if (admit(msg.from)) emitMessage(msg);
+          });
         }),
         joined.onEvent((event) => {
           if (event.state === 'joined') {
@@ -174,6 +194,7 @@ export = function register(RED: NodeAPI): void {
     node.on('close', (removed: boolean, done: () => void) => {
       closed = true;
       held.end();
+      admission.close();
       status.close();
       leaveAndDeregister(connection, node, membership, removed).then(done, done);
     });

@@ -1,12 +1,17 @@
 // xmpp-out: sends msg.payload as a message, a file (uploaded, then sent as a link), or our
-// presence, a subscription answer or a roster change; done() once written, done(err) when it
-// cannot be.
+// presence, a subscription answer or a roster change; done() once written (or, when a receipt is
+// asked for, once the recipient's receipt is back), done(err) when it cannot be. A message that
+// comes back reaches this node's Catch nodes.
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { isMessageType, type MessageType } from './core/messages/message-stanza';
+import { DeliveryError } from './core/messages/delivery-error';
+import { isMessageType, type MessageType, type OutgoingMessage } from './core/messages/message-stanza';
+import type { Bounce } from './core/messages/messages';
+import { DEFAULT_RECEIPT_TIMEOUT_MS } from './core/receipts/receipts';
 import { clientOf, connectionOf, joinIfRoom, leaveAndDeregister } from './lib/connection';
+import { positiveNumber } from './lib/msg-fields';
 import { describeError, nodeError } from './lib/node-error';
 import type { Translate } from './lib/status-text';
-import { outgoingMessage } from './lib/message-msg';
+import { outgoingMessage, receiptWanted, withCondition, withMessageId } from './lib/message-msg';
 import { presenceAction, runPresenceAction } from './lib/presence-msg';
 import { RoomError, type Room } from './core/rooms/room';
 import type { SendOptions } from './core/session/session';
@@ -23,6 +28,10 @@ interface XmppOutDef extends NodeDef, RoomFields {
   subject: string;
   /** Refuse at once while offline instead of waiting in the connection's outbox. */
   failFast: boolean;
+  /** Ask for a delivery receipt and finish the msg when it is back (absent in older flows: off). */
+  receipt?: boolean;
+  /** Seconds to wait for the receipt once the message is written. */
+  receiptTimeout?: string | number;
 }
 
 export = function register(RED: NodeAPI): void {
@@ -55,6 +64,7 @@ export = function register(RED: NodeAPI): void {
 
     /** The Error for done(err), with its code for flows to branch on (a room's failure in this node's words). */
     const fail = (error: unknown): Error => nodeError(t, error, 'xmpp-out');
+    const receiptTimeoutMs = Math.round((positiveNumber(def.receiptTimeout) ?? DEFAULT_RECEIPT_TIMEOUT_MS / 1000) * 1000);
 
     /** Waits until we are in the room (when some node of this connection joins it). */
     const inRoom = async (to: string): Promise<void> => {
@@ -66,11 +76,9 @@ export = function register(RED: NodeAPI): void {
     };
 
     /** Waits until we are in the room, then sends. */
-    const sendToRoom = async (to: string, msg: NodeMessageInFlow): Promise<void> => {
-      const message = roomMessage(msg, to);
-      const client = clientOf(connection);
-      await inRoom(to);
-      await client.messages.send(message, sendOptions(msg));
+    const sendToRoom = async (message: OutgoingMessage, msg: NodeMessageInFlow): Promise<void> => {
+      await inRoom(message.to);
+      await clientOf(connection).messages.send(message, { ...sendOptions(msg), onBounce: bounced(message.to, msg) });
     };
 
     // Uploads under way, shown in the status while the connection is green.
@@ -92,10 +100,16 @@ export = function register(RED: NodeAPI): void {
           progress.report(sent, total);
           status.changed();
         };
-        const url = await client.files.send(file, { ...address, caption: request.caption }, { ...sendOptions(msg), onProgress });
+        const url = await client.files.upload(file, onProgress);
         // Before done(): a Complete node sees where the file is.
         const meta: unknown = msg.xmpp;
         msg.xmpp = { ...(typeof meta === 'object' && meta !== null ? meta : {}), url };
+        // The link is the message (with a receipt when asked for, its bounce on this node's Catch);
+        // a caption rides in its out-of-band data and, for clients that show only that, after it.
+        const caption = request.caption?.trim() ? request.caption : undefined;
+        const link = sendMessage({ to: address.to, type: address.type, body: url, subject: address.subject, thread: address.thread, oob: { url, desc: caption } }, msg);
+        const captioned = caption ? client.messages.send({ to: address.to, type: address.type, body: caption, thread: address.thread }, sendOptions(msg)) : undefined;
+        await Promise.all([link, captioned]);
       } finally {
         progress.end();
         status.changed();
@@ -107,6 +121,27 @@ export = function register(RED: NodeAPI): void {
       queue: !def.failFast,
       onDropped: (error) => node.error(fail(error), msg),
     });
+
+    /** A message that comes back after done(): this node's Catch nodes get its msg, with the condition. */
+    const bounced =
+      (to: string, msg: NodeMessageInFlow) =>
+      (bounce: Bounce): void =>
+        node.error(fail(new DeliveryError('bounced', to, { condition: bounce.condition, from: bounce.from })), withCondition({ ...msg }, bounce.condition));
+
+    /** Sends a message with an id of its own (in msg.xmpp.id); with a receipt asked for, resolves when it is back. */
+    const sendMessage = (message: OutgoingMessage, msg: NodeMessageInFlow): Promise<void> => {
+      const client = clientOf(connection);
+      const wantReceipt = receiptWanted(msg, def.receipt === true);
+      const id = client.messages.newId();
+      withMessageId(msg, id);
+      // No receipts in rooms (XEP-0184 5.3): every occupant would answer.
+      if (message.type === 'groupchat') return sendToRoom({ ...message, id }, msg);
+      if (!wantReceipt) return client.messages.send({ ...message, id }, { ...sendOptions(msg), onBounce: bounced(message.to, msg) });
+      return client.receipts.send({ ...message, id }, { ...sendOptions(msg), timeoutMs: receiptTimeoutMs }).catch((error: unknown) => {
+        if (error instanceof DeliveryError && error.code === 'bounced') withCondition(msg, error.condition ?? '');
+        throw error;
+      });
+    };
 
     node.on('input', (msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
       let sent: Promise<void>;
@@ -120,8 +155,7 @@ export = function register(RED: NodeAPI): void {
         target = action ? undefined : roomTarget(msg, room?.room, connection.jid);
         if (action) sent = runPresenceAction(clientOf(connection), action);
         else if (file) sent = sendFile(file, target ? { to: target, type: 'groupchat' } : fileAddress(msg, defaults, connection.jid), msg);
-        else if (target) sent = sendToRoom(target, msg);
-        else sent = clientOf(connection).messages.send(outgoingMessage(msg, defaults, connection.jid), sendOptions(msg));
+        else sent = sendMessage(target ? roomMessage(msg, target) : outgoingMessage(msg, defaults, connection.jid), msg);
       } catch (error) {
         done(fail(error));
         return;

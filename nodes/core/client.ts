@@ -10,9 +10,10 @@ import { IqResponder } from './iq/iq-responder';
 import { RawIq } from './iq/raw-iq';
 import { formatJid } from './jid';
 import { Listeners } from './listeners';
-import { Messages } from './messages/messages';
+import { Messages, type MessagesOptions } from './messages/messages';
 import type { ClientPort } from './port';
 import { Presence } from './presence/own-presence';
+import { Receipts, type ReceiptsOptions } from './receipts/receipts';
 import type { OwnPresence } from './presence/presence-stanza';
 import { Rooms, type RoomDefaults } from './rooms/rooms';
 import { Rpc } from './rpc/rpc';
@@ -30,10 +31,16 @@ export interface XmppClientOptions {
   self: SelfDescriptionSettings;
   /** What applies to every room (how long a room may be quiet before we ask whether it still has us). */
   rooms?: RoomDefaults | undefined;
+  /** Carbons (off by default) and how long a message's stable id is remembered. */
+  messages?: MessagesOptions | undefined;
+  /** Whether we answer the receipt requests of messages we receive (default: we do). */
+  receipts?: ReceiptsOptions | undefined;
 }
 
 export class XmppClient {
   readonly messages: Messages;
+  /** Delivery receipts (XEP-0184): asking for them, and answering. */
+  readonly receipts: Receipts;
   readonly presence: Presence;
   readonly contacts: Contacts;
   readonly rooms: Rooms;
@@ -59,11 +66,12 @@ export class XmppClient {
     this.responder = new IqResponder(xml, warn);
     this.current = { state: 'idle', jid: formatJid(options.session.jid) };
     const port = this.port();
-    this.messages = new Messages(port);
+    this.messages = new Messages(port, options.messages);
     this.presence = new Presence(port, options.presence);
     this.contacts = new Contacts(port, options.contacts);
     this.rooms = new Rooms(port, this.messages, options.rooms);
     this.disco = new Disco(port, this.presence, options.self);
+    this.receipts = new Receipts(port, this.messages, this.disco, options.receipts);
     this.rpc = new Rpc(port, this.disco);
     this.files = new Files(port, this.disco, this.messages, { trust: options.session.trust ?? SYSTEM_TRUST });
     this.iq = new RawIq(port);

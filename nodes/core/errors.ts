@@ -27,6 +27,9 @@ export const ERROR_CODES = [
   'outbox-full',
   'outbox-expired',
   'poison',
+  // delivery
+  'bounced',
+  'not-delivered',
   // rooms
   'room-timeout',
   'room-refused',

@@ -25,3 +25,7 @@ export const NS_SM = 'urn:xmpp:sm:3'; // XEP-0198
 export const NS_PING = 'urn:xmpp:ping'; // XEP-0199
 export const NS_DELAY = 'urn:xmpp:delay'; // XEP-0203
 export const NS_HTTP_UPLOAD = 'urn:xmpp:http:upload:0'; // XEP-0363
+export const NS_RECEIPTS = 'urn:xmpp:receipts'; // XEP-0184
+export const NS_CARBONS = 'urn:xmpp:carbons:2'; // XEP-0280
+export const NS_FORWARD = 'urn:xmpp:forward:0'; // XEP-0297
+export const NS_SID = 'urn:xmpp:sid:0'; // XEP-0359

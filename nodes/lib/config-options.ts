@@ -44,6 +44,10 @@ export interface XmppConfigDef extends NodeDef {
   discoItems: string;
   /** Tell the operating system in software-version answers. */
   revealOs: boolean;
+  /** Answer the delivery-receipt requests of messages we receive (XEP-0184); absent in older flows: on. */
+  answerReceipts?: boolean;
+  /** Ask the server for copies of the messages the account's other clients receive (XEP-0280); absent: off. */
+  carbons?: boolean;
 }
 
 const SECURITY: readonly string[] = ['starttls', 'tls', 'none'];
@@ -115,6 +119,11 @@ export function readSessionOptions(def: XmppConfigDef): Omit<SessionOptions, 'pa
     // What a server sends is bounded too: generously, since its own limit is not known here.
     inbound: { maxStanzaBytes: Math.max(DEFAULT_INBOUND.maxStanzaBytes, 4 * outbound), maxDepth: DEFAULT_INBOUND.maxDepth },
   };
+}
+
+/** Whether we answer receipt requests: on unless the node says no (older nodes have no such field). */
+export function readAnswerReceipts(def: Partial<XmppConfigDef>): boolean {
+  return def.answerReceipts !== false;
 }
 
 /** The roster size past which policy 'everyone' approves no more requests. */

@@ -2,6 +2,7 @@
 import type { NodeMessage } from 'node-red';
 import { XmppError } from '../core/errors';
 import { bareOf, formatJid, parseJid } from '../core/jid';
+import type { Delay } from '../core/messages/delay';
 import { isMessageType, type IncomingMessage, type MessageType, type OutgoingMessage } from '../core/messages/message-stanza';
 import type { Oob } from '../core/files/oob-stanza';
 
@@ -15,6 +16,10 @@ export interface MessageMeta {
   stanza: string;
   /** A link to a file (XEP-0066) with its description; only on messages that carry one. */
   oob?: Oob;
+  /** Only on a message that arrived late (offline storage, a room's history): when it was sent, who held it, why (XEP-0203). */
+  delay?: Delay;
+  /** Only on a copy of a message one of the account's other clients received (XEP-0280). */
+  carbon?: 'received';
 }
 
 export interface IncomingMsg extends NodeMessage {
@@ -42,6 +47,8 @@ export function incomingMsg(message: IncomingMessage, ownJid: string): IncomingM
       lang: message.lang,
       stanza: message.stanza,
       ...(message.oob ? { oob: { url: message.oob.url, desc: message.oob.desc } } : {}),
+      ...(message.delay ? { delay: { ...message.delay } } : {}),
+      ...(message.carbon === 'received' ? { carbon: 'received' as const } : {}),
     },
   };
 }
@@ -110,4 +117,27 @@ export function outgoingMessage(msg: NodeMessage, defaults: OutDefaults, ownJid:
   const thread = optionalText(msg.thread, 'thread') ?? (meta ? optionalText(meta.thread, 'thread') : undefined);
   const subject = optionalText(msg.subject, 'subject') ?? (defaults.subject || undefined);
   return { to: formatJid(jid), type: requestedType, body: payloadText(msg.payload), subject, thread };
+}
+
+/**
+ * Whether xmpp-out asks for a delivery receipt: msg.receipt (true or false) over the node's
+ * setting. Anything else in msg.receipt is refused, so a typo does not silently skip the wait.
+ */
+export function receiptWanted(msg: NodeMessage, nodeSetting: boolean): boolean {
+  const given = (msg as NodeMessage & { receipt?: unknown }).receipt;
+  if (given === undefined || given === null) return nodeSetting;
+  if (typeof given === 'boolean') return given;
+  throw new XmppError('invalid-payload', 'msg.receipt must be true or false');
+}
+
+/** The msg with msg.xmpp.id set to the id of the message sent for it (msg.xmpp kept otherwise). */
+export function withMessageId<M extends NodeMessage>(msg: M, id: string): M & { xmpp: Record<string, unknown> } {
+  const meta = isRecord(msg.xmpp) ? msg.xmpp : {};
+  return Object.assign(msg, { xmpp: { ...meta, id } });
+}
+
+/** The msg of a message that came back, as a Catch node gets it: the condition in msg.xmpp.condition. */
+export function withCondition<M extends NodeMessage>(msg: M, condition: string): M & { xmpp: Record<string, unknown> } {
+  const meta = isRecord(msg.xmpp) ? msg.xmpp : {};
+  return Object.assign(msg, { xmpp: { ...meta, condition } });
 }

@@ -3,6 +3,7 @@
 // and, for RPC faults, faultCode and faultString; for a failed HTTP transfer, its status.
 import { XmppError } from '../core/errors';
 import { FileError } from '../core/files/file-error';
+import { DeliveryError } from '../core/messages/delivery-error';
 import { RoomError } from '../core/rooms/room';
 import { RpcFaultError } from '../core/rpc/rpc-stanza';
 import { triedText, type Translate } from './status-text';
@@ -27,6 +28,10 @@ export function describeError(t: Translate, error: unknown, section?: string): s
   if (error instanceof FileError) return text(`xmpp-config.file-error.${error.code}`, { detail: error.detail });
   // A room's failure in the words of the node that uses the room (xmpp-in, xmpp-out).
   if (error instanceof RoomError) return text(`${section ?? 'xmpp-config'}.error.${error.code}`, { detail: error.detail, room: error.room });
+  // A message that did not arrive names its recipient, and why (the condition, or how long we waited).
+  if (error instanceof DeliveryError) {
+    return text(`xmpp-config.error.${error.code}`, { jid: error.recipient, condition: error.condition ?? '', seconds: String(Math.round(error.waitedMs / 1000)), detail: error.detail });
+  }
   // A failure to reach the server names the addresses tried, each in words.
   if (error instanceof XmppError) return text(`xmpp-config.error.${error.code}`, { detail: triedText(t, error) || error.detail });
   return error instanceof Error ? error.message : String(error);
@@ -37,7 +42,8 @@ export function nodeError(t: Translate, error: unknown, section?: string): Error
   const failure = new Error(describeError(t, error, section));
   if (error instanceof MsgError || error instanceof FileError) Object.assign(failure, { code: error.code });
   if (error instanceof FileError && error.status !== undefined) Object.assign(failure, { status: error.status });
-  if (error instanceof XmppError) Object.assign(failure, { code: error instanceof RoomError ? error.code : (error.condition ?? error.code) });
+  // A refusal from the other side is named by its condition; a room's or a delivery's failure by its own code.
+  if (error instanceof XmppError) Object.assign(failure, { code: error instanceof RoomError || error instanceof DeliveryError ? error.code : (error.condition ?? error.code) });
   if (error instanceof RpcFaultError) Object.assign(failure, { faultCode: error.fault.faultCode, faultString: error.fault.faultString });
   return failure;
 }

@@ -143,7 +143,10 @@ describe('strangers', function () {
     );
     getNode('out').receive({ payload: 'to nobody', to: 'nobody@localhost' } as NodeMessage);
     const bounce = await eventually(() => caught.find((c) => c.error.code === 'bounced'), (c) => c !== undefined, 10_000, 'the real bounce');
-    assert.equal(bounce?.topic, 'nobody@localhost');
+    // The xmpp-out node that sent it reports it, with the msg it was sent for.
+    assert.equal((bounce as Caught & { to?: string }).to, 'nobody@localhost');
+    assert.equal(bounce?.payload, 'to nobody');
+    assert.equal((bounce?.error as { source?: { id?: string } }).source?.id, 'out');
     assert.deepEqual(
       caught.filter((c) => c.topic === aliceJid || String(c.payload) === 'forged text'),
       [],

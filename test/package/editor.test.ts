@@ -71,6 +71,14 @@ describe('the editor in a real Chromium', function () {
     assert.equal(await page.isVisible('#node-input-burst'), true);
     await page.screenshot({ path: join(shots, 'xmpp-in.png') });
     await page.uncheck('#node-input-rateLimit');
+    // A node from before the sender choice, with an empty From: anyone, as it was; the list shows only for a list.
+    assert.equal(await page.inputValue('#node-input-senders'), 'anyone');
+    assert.equal(await page.isVisible('#node-input-from'), false);
+    await page.selectOption('#node-input-senders', 'list');
+    assert.equal(await page.isVisible('#node-input-from'), true);
+    await page.selectOption('#node-input-senders', 'anyone');
+    assert.equal(await page.isChecked('#node-input-ignoreOld'), false, 'old messages are taken unless asked');
+    assert.equal(await page.isDisabled('#node-input-maxAge'), true);
     // A new node starts with the limit on, 10 a second, bursts of 100.
     const defaults = await page.evaluate(() => {
       const red = (window as unknown as { RED: { nodes: { getType(type: string): { defaults: Record<string, { value: unknown }> } } } }).RED;
@@ -94,6 +102,8 @@ describe('the editor in a real Chromium', function () {
     assert.equal(await page.inputValue('#node-config-input-security'), 'none');
     assert.equal(await page.inputValue('#node-config-input-trust'), 'system', 'a field the flow left out shows its default');
     assert.equal(await page.inputValue('#node-config-input-subscriptions'), 'flow');
+    assert.equal(await page.isChecked('#node-config-input-answerReceipts'), true, 'receipts are answered unless switched off');
+    assert.equal(await page.isChecked('#node-config-input-carbons'), false);
     assert.equal(await page.isVisible('#node-config-xmpp-none-warning'), true, 'the warning shows for none');
     await page.selectOption('#node-config-input-security', 'starttls');
     assert.equal(await page.isVisible('#node-config-xmpp-none-warning'), false, 'and hides for STARTTLS');

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { networkInterfaces, hostname } from 'node:os';
 import type { XmlElement } from '../../nodes/core/xmpp-lib';
-import { call, deployExample, editNodeText, exampleFiles, knownTypes, loadExample, SHARED_ACCOUNT_ID, type Deployed } from '../rig/examples';
+import { call, deployExample, exampleFiles, knownTypes, loadExample, SHARED_ACCOUNT_ID, withNode, type Deployed } from '../rig/examples';
 import { NodeRedProcess, type EchoBotAccount, type FlowNode } from '../rig/node-red-process';
 import { eventually, Peer, waitFor } from '../rig/peer';
 import { freePort, Prosody } from '../rig/prosody';
@@ -58,12 +58,21 @@ describe('the example flows in a real Node-RED', function () {
    * A round trip to the bot's session: stanzas we sent before it have been handled by the bot
    * once the answer (a result or an error) comes back, since one stream keeps its order.
    */
-  async function barrier(botFullJid: string): Promise<void> {
+  async function barrier(botFullJid: string, peer: Peer = you): Promise<void> {
     const id = `barrier-${++iqCount}`;
-    const answered = waitFor(you, 'iq', (iq: XmlElement) => (iq.attrs.id === id ? iq : undefined), 10_000, 'the bot answering an iq');
-    await you.sendRaw(you.xml('iq', { type: 'get', to: botFullJid, id }, you.xml('ping', { xmlns: 'urn:xmpp:ping' })));
+    const answered = waitFor(peer, 'iq', (iq: XmlElement) => (iq.attrs.id === id ? iq : undefined), 10_000, 'the bot answering an iq');
+    await peer.sendRaw(peer.xml('iq', { type: 'get', to: botFullJid, id }, peer.xml('ping', { xmlns: 'urn:xmpp:ping' })));
     await answered;
   }
+
+  /** A command as a server delivers it when it kept it for a while: with a delay stamp (XEP-0203) of `minutes` ago. */
+  function sendKept(to: string, body: string, minutes: number): Promise<void> {
+    const stamp = new Date(Date.now() - minutes * 60_000).toISOString();
+    return you.send(to, body, {}, you.xml('delay', { xmlns: 'urn:xmpp:delay', from: 'localhost', stamp }));
+  }
+
+  /** Messages the bot sent to a peer since index `from` of what it received. */
+  const fromBotSince = (peer: Peer, from: number): XmlElement[] => peer.received.slice(from).filter((m) => m.name === 'message' && fromBot(m));
 
   const showPresence = (show?: string): Promise<void> =>
     you.sendRaw(you.xml('presence', {}, ...(show ? [you.xml('show', {}, show)] : [])));
@@ -359,7 +368,8 @@ describe('the example flows in a real Node-RED', function () {
     let botFull: string;
 
     before(async function () {
-      botFull = (await deploy(FILES[3]!))!.attrs.from!;
+      // The owner puts their own JID in the commands node's sender list, as the note in the flow says.
+      botFull = (await deploy(FILES[3]!, (flow) => withNode(flow, 'xf040002', { from: 'you@localhost' })))!.attrs.from!;
     });
 
     const reply = (text: RegExp) => (m: XmlElement) => fromBot(m) && text.test(m.getChildText('body') ?? '');
@@ -395,6 +405,24 @@ describe('the example flows in a real Node-RED', function () {
       await you.send(bot, 'stop');
       await none;
     });
+
+    it('takes no command from anyone not listed: no answer, no watch', async function () {
+      const mark = stranger.received.length;
+      await stranger.send(botFull, 'start 0');
+      await stranger.send(botFull, 'hello?');
+      await barrier(botFull, stranger);
+      assert.deepEqual(fromBotSince(stranger, mark), [], 'not even the usage');
+    });
+
+    it('ignores a command older than 5 minutes (kept while the bot was away), and takes a fresh one', async function () {
+      const mark = you.received.length;
+      await sendKept(botFull, 'start 0', 6);
+      await barrier(botFull);
+      assert.deepEqual(fromBotSince(you, mark), [], 'no answer, no watch');
+      const none = you.nextMessage(reply(/no watch/));
+      await sendKept(botFull, 'stop', 1);
+      await none;
+    });
   });
 
   describe('5. build bot (chat a target name)', function () {
@@ -402,14 +430,13 @@ describe('the example flows in a real Node-RED', function () {
     const ran = `/tmp/xmpp-flows-build-bot-ran-${process.pid}`;
     const runs = (): number => (existsSync(ran) ? readFileSync(ran, 'utf8').split('\n').filter(Boolean).length : 0);
 
+    let botFull: string;
+    const counted = (flow: FlowNode[]): FlowNode[] => flow.map((node) => (node.type === 'exec' ? { ...node, command: `echo ran >> ${ran}; ${String(node.command)}` } : node));
+
     before(async function () {
       rmSync(ran, { force: true });
-      await deploy(FILES[4]!, (flow) =>
-        // The owner lists who may build, as the note in the flow says.
-        editNodeText(flow, 'xf050011', 'func', "const builders = ['you@example.org'];", "const builders = ['you@localhost'];").map((node) =>
-          node.type === 'exec' ? { ...node, command: `echo ran >> ${ran}; ${String(node.command)}` } : node,
-        ),
-      );
+      // The owner lists who may build in the build requests node, as the note in the flow says.
+      botFull = (await deploy(FILES[4]!, (flow) => counted(withNode(flow, 'xf050002', { from: 'you@localhost' }))))!.attrs.from!;
     });
 
     after(function () {
@@ -440,27 +467,35 @@ describe('the example flows in a real Node-RED', function () {
       assert.equal(existsSync(marker), false, 'the text did not reach a shell');
     });
 
-    it('runs nothing for a stranger: a polite refusal instead, while a listed builder is served', async function () {
+    it('runs nothing for a stranger, and says nothing to them, while a listed builder is served', async function () {
       const before = runs();
-      const refusals = (): number => stranger.received.filter((m) => m.name === 'message' && fromBot(m) && /^Sorry, I take build requests only from people on my list/.test(m.getChildText('body') ?? '')).length;
-      const refusedBefore = refusals();
-      const refused = waitFor(stranger, 'message', (m: XmlElement) => (fromBot(m) && refusals() === refusedBefore + 3 ? m : undefined), 10_000, 'three refusals');
+      const mark = stranger.received.length;
       for (const target of ['echo', 'version', 'date']) await stranger.send(bot, target);
-      await refused;
+      await barrier(botFull, stranger);
       const built = you.nextMessage(build('date'));
       await you.send(bot, 'date');
       await built;
       assert.equal(runs(), before + 1, 'only the listed builder\'s request ran a command');
-      assert.ok(!stranger.received.some((m) => m.name === 'message' && /^Build of /.test(m.getChildText('subject') ?? '')), 'no build output for the stranger');
+      assert.deepEqual(fromBotSince(stranger, mark), [], 'no answer for the stranger');
+    });
+
+    it('runs nothing for a request older than 5 minutes (kept while the bot was away)', async function () {
+      const before = runs();
+      const mark = you.received.length;
+      await sendKept(botFull, 'echo', 10);
+      await barrier(botFull);
+      assert.equal(runs(), before);
+      assert.deepEqual(fromBotSince(you, mark), []);
     });
 
     it('runs nothing for anyone until the owner edits the list (as imported)', async function () {
-      await deploy(FILES[4]!, (flow) => flow.map((node) => (node.type === 'exec' ? { ...node, command: `echo ran >> ${ran}; ${String(node.command)}` } : node)));
+      const online = await deploy(FILES[4]!, counted);
       const before = runs();
-      const refused = you.nextMessage((m) => fromBot(m) && /^Sorry, I take build requests only from people on my list/.test(m.getChildText('body') ?? ''));
+      const mark = you.received.length;
       await you.send(bot, 'echo');
-      await refused;
+      await barrier(online!.attrs.from!);
       assert.equal(runs(), before);
+      assert.deepEqual(fromBotSince(you, mark), [], 'no answer: the placeholder is nobody');
     });
   });
 

@@ -70,17 +70,6 @@ export function withNode(flow: FlowNode[], id: string, changes: Partial<FlowNode
   return flow.map((node) => (node.id === id ? { ...node, ...changes } : node));
 }
 
-/**
- * The flow with a text in one field of node `id` replaced, as a user edits a function node's
- * first lines (e.g. the build bot's list of builders); throws when the text is not there.
- */
-export function editNodeText(flow: FlowNode[], id: string, field: string, from: string, to: string): FlowNode[] {
-  const node = flow.find((n) => n.id === id);
-  const text = node?.[field];
-  if (typeof text !== 'string' || !text.includes(from)) throw new Error(`no "${from}" in ${field} of ${id}`);
-  return withNode(flow, id, { [field]: text.replace(from, to) });
-}
-
 /** A GET to the flows' own endpoints; the body as JSON when it is JSON, else as text. */
 export async function getJson(red: NodeRedProcess, path: string): Promise<{ status: number; json: unknown }> {
   const response = await red.fetch(path);

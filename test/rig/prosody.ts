@@ -46,6 +46,8 @@ export interface ProsodyOptions {
    * so a test can count the HTTP connections made.
    */
   fileShare?: FileShareOptions;
+  /** Message carbons (XEP-0280, mod_carbons) for clients that ask. */
+  carbons?: boolean;
 }
 
 export interface FileShareOptions {
@@ -145,7 +147,7 @@ export class Prosody {
       execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=localhost', '-addext', `subjectAltName=${names}`, '-keyout', keyFile, '-out', this.certFile], { stdio: 'ignore' });
       this.fingerprint256 = new X509Certificate(readFileSync(this.certFile)).fingerprint256;
     }
-    const modules = ['roster', 'saslauth', 'disco', 'ping', 'smacks', 'admin_shell', 'posix', 'version', ...(options.offline ? ['offline'] : []), ...(options.tls ? ['tls'] : []), ...(options.websocket ? ['websocket'] : [])];
+    const modules = ['roster', 'saslauth', 'disco', 'ping', 'smacks', 'admin_shell', 'posix', 'version', ...(options.offline ? ['offline'] : []), ...(options.carbons ? ['carbons'] : []), ...(options.tls ? ['tls'] : []), ...(options.websocket ? ['websocket'] : [])];
     const disabled = ['s2s', ...(options.offline ? [] : ['offline']), ...(options.tls ? [] : ['tls'])];
     const lines = [
       'run_as_root = true',

@@ -26,13 +26,14 @@ describe('locales', () => {
     }
   });
 
-  it('has every key the runtime code asks for', () => {
-    for (const name of nodeNames) {
-      const source = readFileSync(join(root, 'nodes', `${name}.ts`), 'utf8');
+  it('has every key the runtime code asks for (the nodes and their lib)', () => {
+    const libFiles = readdirSync(join(root, 'nodes', 'lib')).filter((f) => f.endsWith('.ts')).map((f) => join('lib', f));
+    for (const name of [...nodeNames.map((n) => `${n}.ts`), ...libFiles]) {
+      const source = readFileSync(join(root, 'nodes', name), 'utf8');
       for (const match of source.matchAll(/(?:RED\._|\bt)\('([a-z-]+\.[a-z.-]+)'/g)) {
         const key = match[1] as string;
         const section = key.split('.')[0] as string;
-        assert.equal(typeof lookup(catalog(section), key), 'string', `${key} used in ${name}.ts`);
+        assert.equal(typeof lookup(catalog(section), key), 'string', `${key} used in ${name}`);
       }
     }
   });

@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import { XmppError } from '../../nodes/core/errors';
 import { buildMessage, readMessage } from '../../nodes/core/messages/message-stanza';
 import { loadXmpp, type XmppLib } from '../../nodes/core/xmpp-lib';
-import { incomingMsg, outgoingMessage, payloadText } from '../../nodes/lib/message-msg';
+import { readDelay } from '../../nodes/core/messages/delay';
+import { incomingMsg, outgoingMessage, payloadText, receiptWanted, withMessageId } from '../../nodes/lib/message-msg';
 
 const OWN = 'bot@example.org/node-red-1';
 const defaults = { to: '', type: 'chat' as const, subject: '' };
@@ -34,6 +35,29 @@ describe('message stanzas ↔ msg', () => {
     assert.equal(msg.from, 'bot@example.org', 'no from means our own account');
     assert.equal(msg.to, OWN);
     assert.equal(msg.payload, '');
+  });
+
+  it('a message that arrived late carries when it was sent, who held it and why (XEP-0203); others carry no delay', () => {
+    const late = readMessage(
+      lib.parse(
+        '<message from="alice@example.org/phone" type="chat"><body>old</body><delay xmlns="urn:xmpp:delay" from="example.org" stamp="2026-01-02T03:04:05Z">Offline Storage</delay><delay xmlns="urn:xmpp:delay" stamp="2026-01-02T03:04:06.500+00:00"/></message>',
+      ),
+    );
+    assert.deepEqual(incomingMsg(late, OWN).xmpp.delay, { stamp: '2026-01-02T03:04:05.000Z', from: 'example.org', reason: 'Offline Storage' }, 'the oldest stamp: when it was first sent');
+    assert.equal(late.delayed, true);
+    const now = incomingMsg(readMessage(lib.parse('<message from="alice@example.org/phone"><body>now</body></message>')), OWN);
+    assert.ok(!('delay' in now.xmpp));
+    assert.equal(readDelay(lib.parse('<message><delay xmlns="urn:xmpp:delay" stamp="yesterday"/></message>')), undefined, 'a stamp that does not read');
+  });
+
+  it('xmpp-out asks for a receipt by msg.receipt over the node\'s setting, and puts the id it sent on the msg', () => {
+    assert.equal(receiptWanted({}, true), true);
+    assert.equal(receiptWanted({ receipt: false } as Record<string, unknown>, true), false);
+    assert.equal(receiptWanted({ receipt: true } as Record<string, unknown>, false), true);
+    assert.throws(() => receiptWanted({ receipt: 'yes' } as Record<string, unknown>, false), (e: unknown) => e instanceof XmppError && e.code === 'invalid-payload');
+    const reply = { payload: 'p', xmpp: { type: 'chat', id: 'incoming', thread: 't' } };
+    assert.deepEqual(withMessageId(reply, 'm-1').xmpp, { type: 'chat', id: 'm-1', thread: 't' });
+    assert.deepEqual(withMessageId({ payload: 'p' }, 'm-2').xmpp, { id: 'm-2' });
   });
 
   it('builds a message with subject and thread, removing XML-forbidden characters', () => {

@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { XmppError } from '../../nodes/core/errors';
+import { DeliveryError } from '../../nodes/core/messages/delivery-error';
 import { UnreachableError } from '../../nodes/core/session/tried-addresses';
-import { describeError } from '../../nodes/lib/node-error';
+import { describeError, nodeError } from '../../nodes/lib/node-error';
 import { logText, shortJid, statusFor, triedText, type Translate } from '../../nodes/lib/status-text';
 
 // Shows the key and its substitutions, so the test sees exactly what was asked for.
@@ -58,5 +59,14 @@ describe('status under the nodes', () => {
     it('the status under the nodes stays short: the reason only', () => {
       assert.equal(statusFor(en, { state: 'failed', jid: 'a@b', error }).text, 'timed out');
     });
+  });
+
+  it('a message that did not arrive is named by its own code, with the recipient and why', () => {
+    const bounced = nodeError(t, new DeliveryError('bounced', 'nobody@example.org', { condition: 'service-unavailable', from: 'nobody@example.org' }), 'xmpp-out');
+    assert.equal((bounced as Error & { code?: string }).code, 'bounced', 'not the condition: a flow branches on "bounced"');
+    assert.match(bounced.message, /^xmpp-config\.error\.bounced .*"jid":"nobody@example\.org","condition":"service-unavailable"/);
+    const late = nodeError(t, new DeliveryError('not-delivered', 'bob@example.org', { waitedMs: 60_000 }), 'xmpp-out');
+    assert.equal((late as Error & { code?: string }).code, 'not-delivered');
+    assert.match(late.message, /^xmpp-config\.error\.not-delivered .*"jid":"bob@example\.org".*"seconds":"60"/);
   });
 });

@@ -80,7 +80,7 @@ describe('upload and out-of-band stanzas (core)', () => {
     const xml = xmppLib().xml;
     assert.equal(buildOob(xml, { url: 'https://x.example/f.png' }).toString(), '<x xmlns="jabber:x:oob"><url>https://x.example/f.png</url></x>');
     const message = buildMessage(xml, { to: 'a@b.c', type: 'chat', body: 'https://x.example/f.png', oob: { url: 'https://x.example/f.png', desc: 'bell\u0007' } }, 'id1');
-    assert.equal(message.toString(), '<message to="a@b.c" type="chat" id="id1"><body>https://x.example/f.png</body><x xmlns="jabber:x:oob"><url>https://x.example/f.png</url><desc>bell</desc></x></message>');
+    assert.equal(message.toString(), '<message to="a@b.c" type="chat" id="id1"><body>https://x.example/f.png</body><x xmlns="jabber:x:oob"><url>https://x.example/f.png</url><desc>bell</desc></x><origin-id xmlns="urn:xmpp:sid:0" id="id1"/></message>');
   });
 
   it('guesses common media types from the name and checks given ones', () => {

@@ -1,9 +1,13 @@
 // <message/> stanzas ↔ plain objects. Reading is tolerant (peers send anything); building is strict.
 import type { XmlElement, XmlFactory } from '../xmpp-lib';
 import { NS_DELAY } from '../namespaces';
+import { readReceipt, receiptRequest, type ReceiptInfo } from '../receipts/receipts-stanza';
 import { conditionOf } from '../stanza-error';
 import { cleanXmlText, xmlText } from '../xml-text';
 import { buildOob, readOob, type Oob } from '../files/oob-stanza';
+import type { CarbonKind } from './carbons';
+import { readDelay, type Delay } from './delay';
+import { originIdElement, readStableIds, type StanzaId } from './stable-ids';
 
 export const MESSAGE_TYPES = ['chat', 'normal', 'headline', 'groupchat'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
@@ -21,6 +25,16 @@ export interface IncomingMessage {
   lang: string | undefined;
   /** Carries a <delay/> (XEP-0203): sent earlier (offline storage, room history). */
   delayed: boolean;
+  /** When it was first sent, by whom it was held and why (XEP-0203), when it says. */
+  delay: Delay | undefined;
+  /** The sender's own stable id (XEP-0359). */
+  originId: string | undefined;
+  /** Ids stamped on the way (XEP-0359): trust only one `by` our own account or the room. */
+  stanzaIds: StanzaId[];
+  /** Whether it asks for a delivery receipt, or is one (XEP-0184). */
+  receipt: ReceiptInfo;
+  /** A copy of a message one of the account's other clients received (XEP-0280), unwrapped; undefined for a message to us. */
+  carbon: CarbonKind | undefined;
   /** For type 'error': the condition the other side answered. */
   condition: string | undefined;
   /** The stanza as XML text. */
@@ -38,6 +52,8 @@ export interface OutgoingMessage {
   id?: string | undefined;
   /** A link to a file (XEP-0066), sent beside the body. */
   oob?: Oob | undefined;
+  /** Ask the recipient for a delivery receipt (XEP-0184; the message then needs an id). */
+  requestReceipt?: boolean | undefined;
 }
 
 export function isMessageType(value: unknown): value is MessageType {
@@ -49,9 +65,11 @@ function childText(el: XmlElement, name: string): string | undefined {
   return child ? child.getText() : undefined;
 }
 
-export function readMessage(el: XmlElement): IncomingMessage {
+export function readMessage(el: XmlElement, carbon?: CarbonKind): IncomingMessage {
   const rawType = el.attrs.type;
   const type = rawType === 'error' ? 'error' : isMessageType(rawType) ? rawType : 'normal';
+  const delay = readDelay(el);
+  const { originId, stanzaIds } = readStableIds(el);
   return {
     from: el.attrs.from ?? '',
     to: el.attrs.to ?? '',
@@ -62,12 +80,18 @@ export function readMessage(el: XmlElement): IncomingMessage {
     thread: childText(el, 'thread'),
     lang: el.attrs['xml:lang'],
     delayed: el.getChild('delay', NS_DELAY) !== undefined,
+    delay,
+    originId,
+    stanzaIds,
+    receipt: readReceipt(el),
+    carbon,
     condition: type === 'error' ? conditionOf(el) : undefined,
     stanza: xmlText(el),
     oob: readOob(el),
   };
 }
 
+/** The message stanza; with an id, it is its origin-id too (XEP-0359), and a receipt may be asked for. */
 export function buildMessage(xml: XmlFactory, message: OutgoingMessage, id = message.id): XmlElement {
   const clean = (text: string | undefined): string | undefined => (text === undefined ? undefined : cleanXmlText(text));
   const subject = clean(message.subject);
@@ -79,5 +103,7 @@ export function buildMessage(xml: XmlFactory, message: OutgoingMessage, id = mes
     xml('body', {}, clean(message.body) ?? ''),
     thread ? xml('thread', {}, thread) : undefined,
     message.oob ? buildOob(xml, message.oob) : undefined,
+    id && message.requestReceipt ? receiptRequest(xml) : undefined,
+    id ? originIdElement(xml, id) : undefined,
   );
 }

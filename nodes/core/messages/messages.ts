@@ -1,16 +1,31 @@
-// Messages (RFC 6121 5): each one we send gets an id, remembered so that an error message counts
-// as a bounce only when it answers one of ours; each one that arrives is read once and handed to
-// whoever listens (the rooms, the xmpp-in nodes).
+// Messages (RFC 6121 5): each one we send gets an id (its origin-id too, XEP-0359), remembered so
+// that an error message counts as a bounce only when it answers one of ours, and reaches whoever
+// sent it; each one that arrives is read once, passed on once however often the server delivers
+// it, and handed to whoever listens (the rooms, the receipts, the xmpp-in nodes). Carbons
+// (XEP-0280) count only from our own account: a copy anyone else wraps is dropped.
+import { bareOf } from '../jid';
 import { Listeners } from '../listeners';
 import type { ClientPort } from '../port';
 import type { SendOptions } from '../session/session-options';
+import { enableCarbons, readCarbon } from './carbons';
 import { buildMessage, readMessage, type IncomingMessage, type OutgoingMessage } from './message-stanza';
+import { SeenMessages, type SeenWindow } from './seen-messages';
 import { SentMessages } from './sent-messages';
 
-export type MessagesPort = Pick<ClientPort, 'xml' | 'send' | 'on' | 'warn'>;
+export type MessagesPort = Pick<ClientPort, 'xml' | 'jid' | 'send' | 'request' | 'on' | 'onLogin' | 'warn'>;
+
+export interface MessagesOptions {
+  /** Ask the server for copies of what the account's other clients receive (XEP-0280); off by default. */
+  carbons?: boolean | undefined;
+  /** How many stable ids, and for how long, are remembered to pass a message delivered twice on once. */
+  seen?: SeenWindow | undefined;
+}
 
 /** A message of ours that came back undelivered. */
 export interface Bounce {
+  /** The id of the message that came back, and its recipient as we sent it. */
+  id: string;
+  to: string;
   /** Where it came back from (the recipient, or its server). */
   from: string;
   /** The RFC 6120 condition (service-unavailable, item-not-found, …). */
@@ -18,25 +33,64 @@ export interface Bounce {
   /** Its text, when the server returned it. */
   body: string | undefined;
   stanza: string;
+  /** Whoever sent the message asked to hear of its bounce (and did). */
+  claimed: boolean;
+}
+
+export interface MessageSendOptions extends SendOptions {
+  /** Told if the message comes back with an error (the onBounce listeners hear of it too). */
+  onBounce?: ((bounce: Bounce) => void) | undefined;
 }
 
 export class Messages {
-  private readonly sent = new SentMessages();
+  private readonly sent = new SentMessages<Bounce>();
+  private readonly seen: SeenMessages;
   private readonly messages: Listeners<[IncomingMessage]>;
   private readonly bounces: Listeners<[Bounce]>;
+  private ignoredCarbons = 0;
 
-  constructor(private readonly port: MessagesPort) {
+  constructor(
+    private readonly port: MessagesPort,
+    options: MessagesOptions = {},
+  ) {
+    this.seen = new SeenMessages(options.seen);
     this.messages = new Listeners((error) => port.warn(error));
     this.bounces = new Listeners((error) => port.warn(error));
-    port.on('message', (stanza) => this.arrived(readMessage(stanza)));
+    port.on('message', (stanza) => {
+      const carbon = readCarbon(stanza);
+      if (!carbon) {
+        this.arrived(readMessage(stanza));
+        return;
+      }
+      // A carbon from anyone but our own account is someone putting words in another's mouth.
+      if (!this.fromOwnAccount(stanza.attrs.from) || !carbon.inner) {
+        this.ignoredCarbons += 1;
+        return;
+      }
+      // What the account's other clients sent is ours, not news for the flows.
+      if (carbon.kind === 'received') this.arrived(readMessage(carbon.inner, 'received'));
+    });
+    if (options.carbons) {
+      // Carbons are per session: a resumed session keeps them.
+      port.onLogin((resumed) => {
+        if (!resumed) port.request(enableCarbons(port.xml)).catch((error: unknown) => port.warn(error));
+      });
+    }
+  }
+
+  /** A fresh id for a message (what send gives one that has none). */
+  newId(): string {
+    return this.sent.newId();
   }
 
   /** Sends a message (in order with everything else we send); resolves once written. */
-  send(message: OutgoingMessage, options?: SendOptions): Promise<void> {
-    return this.port.send(buildMessage(this.port.xml, message, message.id ?? this.sent.idFor(message.to)), options);
+  send(message: OutgoingMessage, options: MessageSendOptions = {}): Promise<void> {
+    const id = message.id ?? this.sent.newId();
+    this.sent.remember(id, message.to, options.onBounce);
+    return this.port.send(buildMessage(this.port.xml, message, id), { queue: options.queue, onDropped: options.onDropped });
   }
 
-  /** Every message that arrives but bounces (chat, normal, headline and groupchat alike). */
+  /** Every message that arrives but bounces (chat, normal, headline and groupchat alike), once. */
   onMessage(listener: (message: IncomingMessage) => void): () => void {
     return this.messages.add(listener);
   }
@@ -50,13 +104,54 @@ export class Messages {
     return this.messages.size + this.bounces.size;
   }
 
+  /** Carbons dropped because they did not come from our own account (or wrapped nothing). */
+  get carbonsIgnored(): number {
+    return this.ignoredCarbons;
+  }
+
+  private fromOwnAccount(from: string | undefined): boolean {
+    // RFC 6120 8.1.2.1: no 'from' is our own account, as the server says.
+    if (from === undefined || from === '') return true;
+    const own = bareOf(this.port.jid);
+    return bareOf(from) === own && !from.includes('/');
+  }
+
   private arrived(message: IncomingMessage): void {
     if (message.type !== 'error') {
-      this.messages.emit(message);
+      if (this.seen.firstTime(this.stableKeys(message))) this.messages.emit(message);
       return;
     }
     // Only an answer to a message of ours: anyone could send an error with text of their choosing.
-    if (!this.sent.bounceOf(message.id, message.from)) return;
-    this.bounces.emit({ from: message.from, condition: message.condition ?? 'undefined-condition', body: message.body, stanza: message.stanza });
+    const sent = this.sent.bounceOf(message.id, message.from);
+    if (!sent) return;
+    const bounce: Bounce = {
+      id: sent.id,
+      to: sent.to,
+      from: message.from,
+      condition: message.condition ?? 'undefined-condition',
+      body: message.body,
+      stanza: message.stanza,
+      claimed: sent.onBounce !== undefined,
+    };
+    if (sent.onBounce) {
+      try {
+        sent.onBounce(bounce);
+      } catch (error) {
+        this.port.warn(error);
+      }
+    }
+    this.bounces.emit(bounce);
+  }
+
+  /**
+   * What tells this message from others: the sender's origin-id, and a stanza-id stamped by our
+   * own account's server or, in a room, by the room (XEP-0359: no one else's may be trusted).
+   */
+  private stableKeys(message: IncomingMessage): string[] {
+    const keys: string[] = [];
+    if (message.originId) keys.push(`o ${message.from} ${message.originId}`);
+    const trusted = message.type === 'groupchat' ? bareOf(message.from) : bareOf(this.port.jid);
+    for (const { id, by } of message.stanzaIds) if (bareOf(by) === trusted) keys.push(`s ${trusted} ${message.from} ${id}`);
+    return keys;
   }
 }
