@@ -103,7 +103,7 @@ describe('pictures and files: XEP-0363 upload and XEP-0066 links with Prosody an
     [prosody, plain, web] = await Promise.all([Prosody.start({ tls: true, muc: true, iterations: 100, fileShare: { sizeLimit: LIMIT } }), Prosody.start({ iterations: 100 }), FileServer.start()]);
     ca = readFileSync(prosody.certFile, 'utf8');
     await Promise.all([...['bot', 'botsystem', 'botpin', 'botwrongpin'].map((user) => prosody.register(user, PASSWORD)), prosody.register('alice', 'alice-pw'), plain.register('bot', PASSWORD)]);
-    alice = await SlixFiles.start('alice@localhost', 'alice-pw', prosody.port);
+    alice = await SlixFiles.start('alice@localhost', 'alice-pw', prosody.port, prosody.certFile);
     await startServer();
     const credentials = Object.fromEntries(['cfg', 'cfgSystem', 'cfgPin', 'cfgWrongPin', 'cfgPlain'].map((id) => [id, { password: PASSWORD }]));
     await helper.load([...nodes, completeNode, catchNode], flow(), credentials);
@@ -238,6 +238,16 @@ describe('pictures and files: XEP-0363 upload and XEP-0066 links with Prosody an
       const off = await last('inOff', isIt, 'the message without downloads');
       assert.equal(off.file, undefined);
       assert.deepEqual(off.xmpp.oob, { url: uploaded, desc: 'the front door' });
+    });
+
+    it('a picture slixmpp uploads with its own XEP-0363 client arrives as msg.xmpp.oob, and downloads byte-identical into msg.file', async () => {
+      const picture = noisePng(200, 150);
+      const url = await alice.upload('bot@localhost', 'garden.png', 'image/png', picture, 'the garden');
+      assert.match(url, /^https:\/\/localhost:\d+\/file_share\/[^/]+\/garden\.png$/);
+      const got = await last('in', (m) => m.xmpp.oob?.url === url, 'the uploaded picture');
+      assert.deepEqual(got.xmpp.oob, { url, desc: 'the garden' });
+      assert.equal(got.file?.type, 'image/png');
+      assert.ok(Buffer.isBuffer(got.file?.data) && got.file.data.equals(picture), 'the bytes slixmpp uploaded');
     });
 
     it('only messages the node passes on are fetched (its sender filter first); an aesgcm:// link is never fetched; a failed download still comes out, with a warning', async () => {

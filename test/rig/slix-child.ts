@@ -23,9 +23,10 @@ export class SlixChild<E extends SlixEvent> {
     script: string,
     args: string[],
     private readonly what: string,
+    env: Record<string, string> = {},
   ) {
     ensureSlixmpp();
-    this.child = spawn(PYTHON, [join(__dirname, '..', '..', '..', 'test', 'rig', script), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(PYTHON, [join(__dirname, '..', '..', '..', 'test', 'rig', script), ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     this.child.stdout?.on('data', (chunk: Buffer) => {
       this.buffered += chunk.toString('utf8');
       let newline: number;

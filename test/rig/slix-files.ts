@@ -13,7 +13,13 @@ export interface SlixFileMessage {
   oob_desc: string;
 }
 
-export type SlixFilesEvent = { event: 'ready'; jid: string } | SlixFileMessage | { event: 'joined'; room: string } | { event: 'sent'; tag: string };
+export type SlixFilesEvent =
+  | { event: 'ready'; jid: string }
+  | SlixFileMessage
+  | { event: 'joined'; room: string }
+  | { event: 'sent'; tag: string }
+  | { event: 'uploaded'; tag: string; url: string }
+  | { event: 'upload-failed'; tag: string; error: string };
 
 export class SlixFiles {
   jid = '';
@@ -21,8 +27,9 @@ export class SlixFiles {
 
   private constructor(private readonly child: SlixChild<SlixFilesEvent>) {}
 
-  static async start(jid: string, password: string, port: number): Promise<SlixFiles> {
-    const peer = new SlixFiles(new SlixChild<SlixFilesEvent>('slix-files.py', [jid, password, String(port)], 'slixmpp files peer'));
+  /** `caFile`: a PEM file slixmpp's HTTPS client trusts (the rig's self-signed upload host). */
+  static async start(jid: string, password: string, port: number, caFile?: string): Promise<SlixFiles> {
+    const peer = new SlixFiles(new SlixChild<SlixFilesEvent>('slix-files.py', [jid, password, String(port)], 'slixmpp files peer', caFile ? { SSL_CERT_FILE: caFile } : {}));
     try {
       const ready = await peer.child.waitFor((e) => e.event === 'ready', 20_000, 'slixmpp login');
       if (ready.event === 'ready') peer.jid = ready.jid;
@@ -54,6 +61,16 @@ export class SlixFiles {
     const tag = `s${this.tags}`;
     this.child.command({ cmd: 'send', tag, to, type: 'chat', body, url, desc });
     await this.child.waitFor((e) => e.event === 'sent' && e.tag === tag, 10_000, 'slixmpp sent');
+  }
+
+  /** Uploads with slixmpp's own XEP-0363 client and sends the link to `to`; resolves with the link. */
+  async upload(to: string, name: string, type: string, data: Buffer, desc?: string): Promise<string> {
+    this.tags += 1;
+    const tag = `u${this.tags}`;
+    this.child.command({ cmd: 'upload', tag, to, name, type, data: data.toString('base64'), desc });
+    const done = await this.child.waitFor((e) => (e.event === 'uploaded' || e.event === 'upload-failed') && e.tag === tag, 30_000, 'slixmpp upload');
+    if (done.event !== 'uploaded') throw new Error(`slixmpp could not upload: ${done.event === 'upload-failed' ? done.error : done.event}`);
+    return done.url;
   }
 
   stop(): Promise<void> {

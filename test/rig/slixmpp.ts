@@ -8,15 +8,16 @@ const SCRIPT = join(RIG, 'slix-peer.py');
 
 export function ensureSlixmpp(): void {
   try {
-    execFileSync(PYTHON, ['-c', 'import slixmpp'], { stdio: 'ignore' });
+    // aiohttp: slixmpp's XEP-0363 plugin uploads with it.
+    execFileSync(PYTHON, ['-c', 'import slixmpp, aiohttp'], { stdio: 'ignore' });
     return;
   } catch {
     if (process.getuid?.() !== 0) {
-      throw new Error('slixmpp is missing. Run as root: apt-get install -y --no-install-recommends python3-slixmpp');
+      throw new Error('slixmpp is missing. Run as root: apt-get install -y --no-install-recommends python3-slixmpp python3-aiohttp');
     }
   }
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'python3-slixmpp'], {
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'python3-slixmpp', 'python3-aiohttp'], {
     stdio: 'ignore',
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
