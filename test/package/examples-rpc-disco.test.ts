@@ -7,7 +7,7 @@ import { buildCall } from '../../nodes/core/rpc/rpc-stanza';
 import { NS_RPC } from '../../nodes/core/namespaces';
 import type { XmlElement } from '../../nodes/core/xmpp-lib';
 import { deployExample, getJson, knownTypes, loadExample, withNode, type Deployed } from '../rig/examples';
-import { NodeRedProcess, type EchoBotAccount, type FlowNode } from '../rig/node-red-process';
+import { NodeRedProcess, type EchoBotAccount, type FlowNode, printLogsIfFailed } from '../rig/node-red-process';
 import { eventually, Peer, waitFor } from '../rig/peer';
 import { Prosody } from '../rig/prosody';
 import { TcpProxy } from '../rig/tcp-proxy';
@@ -54,9 +54,7 @@ describe('examples 6 (RPC over XMPP) and 7 (disco browser) in a real Node-RED', 
   });
 
   afterEach(function () {
-    if (this.currentTest?.state !== 'failed') return;
-    const tail = (text: string): string => text.split('\n').slice(-30).join('\n');
-    console.log(`--- Node-RED log (end) ---\n${tail(red?.log() ?? '')}\n--- Prosody log (end) ---\n${tail(prosody?.log() ?? '')}`);
+    printLogsIfFailed(this.currentTest, red, prosody);
   });
 
   afterEach(function () {

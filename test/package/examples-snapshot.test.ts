@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import type { XmlElement } from '../../nodes/core/xmpp-lib';
 import { deployExample, knownTypes, loadExample, withNode, type Deployed } from '../rig/examples';
-import { NodeRedProcess, type EchoBotAccount, type FlowNode } from '../rig/node-red-process';
+import { NodeRedProcess, type EchoBotAccount, type FlowNode, printLogsIfFailed } from '../rig/node-red-process';
 import { eventually, Peer } from '../rig/peer';
 import { Prosody } from '../rig/prosody';
 import { noisePng } from '../rig/png';
@@ -65,9 +65,7 @@ describe('example 8 (snapshot to your phone) in a real Node-RED', function () {
   });
 
   afterEach(function () {
-    if (this.currentTest?.state !== 'failed') return;
-    const tail = (text: string): string => text.split('\n').slice(-30).join('\n');
-    console.log(`--- Node-RED log (end) ---\n${tail(red?.log() ?? '')}\n--- Prosody log (end) ---\n${tail(prosody?.log() ?? '')}`);
+    printLogsIfFailed(this.currentTest, red, prosody);
   });
 
   after(async function () {

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { networkInterfaces, hostname } from 'node:os';
 import type { XmlElement } from '../../nodes/core/xmpp-lib';
 import { call, deployExample, exampleFiles, knownTypes, loadExample, SHARED_ACCOUNT_ID, withNode, type Deployed } from '../rig/examples';
-import { NodeRedProcess, type EchoBotAccount, type FlowNode } from '../rig/node-red-process';
+import { NodeRedProcess, type EchoBotAccount, type FlowNode, printLogsIfFailed } from '../rig/node-red-process';
 import { eventually, Peer, waitFor } from '../rig/peer';
 import { freePort, Prosody } from '../rig/prosody';
 
@@ -95,9 +95,7 @@ describe('the example flows in a real Node-RED', function () {
   });
 
   afterEach(function () {
-    if (this.currentTest?.state !== 'failed') return;
-    const tail = (text: string): string => text.split('\n').slice(-30).join('\n');
-    console.log(`--- Node-RED log (end) ---\n${tail(red?.log() ?? '')}\n--- Prosody log (end) ---\n${tail(prosody?.log() ?? '')}`);
+    printLogsIfFailed(this.currentTest, red, prosody);
   });
 
   after(async function () {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { XmlElement } from '../../nodes/core/xmpp-lib';
 import { eventually, Peer } from '../rig/peer';
 import { Prosody } from '../rig/prosody';
-import { declaredNodeTypes, echoBotFlow, NodeRedProcess, type EchoBotAccount } from '../rig/node-red-process';
+import { declaredNodeTypes, echoBotFlow, NodeRedProcess, type EchoBotAccount, printLogsIfFailed } from '../rig/node-red-process';
 
 const MODULE = 'node-red-contrib-xmpp-flows';
 const TYPES = declaredNodeTypes();
@@ -51,9 +51,7 @@ describe('the packed package in a real Node-RED 4.1', function () {
   });
 
   afterEach(function () {
-    if (this.currentTest?.state !== 'failed') return;
-    const tail = (text: string): string => text.split('\n').slice(-30).join('\n');
-    console.log(`--- Node-RED log (end) ---\n${tail(red?.log() ?? '')}\n--- Prosody log (end) ---\n${tail(prosody?.log() ?? '')}`);
+    printLogsIfFailed(this.currentTest, red, prosody);
   });
 
   after(async function () {

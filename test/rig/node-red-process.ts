@@ -371,3 +371,10 @@ export function declaredNodeTypes(): string[] {
   const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } };
   return Object.keys(manifest['node-red'].nodes).sort();
 }
+
+/** For afterEach: after a failed test, the end of Node-RED's and the server's logs (either may not exist yet). */
+export function printLogsIfFailed(test: Mocha.Test | undefined, red: { log(): string } | undefined, server: { log(): string } | undefined): void {
+  if (test?.state !== 'failed') return;
+  const tail = (text: string): string => text.split('\n').slice(-30).join('\n');
+  console.log(`--- Node-RED log (end) ---\n${tail(red?.log() ?? '')}\n--- server log (end) ---\n${tail(server?.log() ?? '')}`);
+}
