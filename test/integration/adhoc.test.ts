@@ -6,6 +6,7 @@ import { strict as assert } from 'node:assert';
 import type { NodeMessage } from 'node-red';
 import { eventually } from '../rig/peer';
 import { Prosody } from '../rig/prosody';
+import type { XmppConnection } from '../../nodes/lib/connection';
 import { configNode, functionNode, getNode, helper, lastStatus, nodes, startServer, stopServer, type FlowNode } from '../rig/red';
 import { SlixAdhoc, type SlixAnswer } from '../rig/slix-adhoc';
 
@@ -18,7 +19,7 @@ const EVE = 'eve@localhost';
 const COMMANDS = `
 const c = msg.command;
 const v = msg.payload;
-if (c.node === 'hello') {
+if (c.node === 'hello' || c.node === 'hello-contacts') {
   msg.payload = 'Hello ' + msg.from.split('/')[0];
 } else if (c.node === 'build' || c.node === 'expiring') {
   if (c.stage === 1) msg.form = { title: 'Build', instructions: 'Pick a target.', fields: [{ var: 'target', type: 'list-single', label: 'Target', required: true, options: ['web', { value: 'api', label: 'API' }] }] };
@@ -68,6 +69,7 @@ describe('xmpp-command', function () {
       serve('srv-numbers', 'numbers'),
       serve('srv-echo', 'echo', { access: 'anyone' }),
       serve('srv-silent', 'silent', { access: 'anyone', timeout: '1', wires: [['served']] }),
+      serve('srv-contacts', 'hello-contacts', { access: 'roster', callers: '' }),
       { id: 'commands', type: 'function', z: 'f1', func: COMMANDS, outputs: 1, wires: [['replier']] },
       { id: 'replier', type: 'xmpp-command', z: 'f1', server: 'cfg', mode: 'reply', wires: [] },
       { id: 'served', type: 'helper', z: 'f1' },
@@ -119,6 +121,7 @@ describe('xmpp-command', function () {
     assert.equal(mine.event, 'items');
     const nodesOf = (items: [string, string, string][]): string[] => items.map((item) => item[1]).sort();
     assert.deepEqual(mine.event === 'items' && nodesOf(mine.items), ['build', 'echo', 'expiring', 'hello', 'numbers', 'silent']);
+    assert.ok(mine.event === 'items' && !mine.items.some(([, node]) => node === 'hello-contacts'), 'not a contact yet');
     assert.ok(mine.event === 'items' && mine.items.some(([jid, node, name]) => jid === BOT && node === 'build' && name === 'The build command'));
     const eves = await slix.list(EVE_INDEX, BOT);
     assert.deepEqual(eves.event === 'items' && nodesOf(eves.items), ['echo', 'silent']);
@@ -126,6 +129,18 @@ describe('xmpp-command', function () {
     const refused = await slix.run(EVE_INDEX, BOT, { node: 'build' });
     assert.deepEqual(refused.event === 'error' && [refused.condition], ['forbidden']);
     assert.equal(served.length, before, 'the flow never saw it');
+  });
+
+  it('a command for roster contacts is seen and run by a contact only', async () => {
+    const bot = (helper.getNode('cfg') as unknown as XmppConnection).client;
+    await bot?.contacts.addToRoster(CALLERS[4] as string);
+    await eventually(() => bot?.contacts.rosterItem(CALLERS[4] as string), (item) => Boolean(item), 10_000, 'the contact in the roster');
+    const contact = await slix.list(4, BOT);
+    assert.ok(contact.event === 'items' && contact.items.some(([, node]) => node === 'hello-contacts'), JSON.stringify(contact));
+    const done = answer(await slix.run(4, BOT, { node: 'hello-contacts' }));
+    assert.deepEqual(done.notes, [['info', 'Hello c5@localhost']]);
+    const other = await slix.run(3, BOT, { node: 'hello-contacts' });
+    assert.deepEqual(other.event === 'error' && other.condition, 'forbidden');
   });
 
   it('runs two stages, a list-single then a boolean, with typed values in the flow', async () => {

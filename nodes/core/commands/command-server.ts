@@ -147,7 +147,9 @@ export class CommandServer {
       const text = command.describe ? command.describe(error) : error.message;
       return this.showLast(session, { type: 'error', text });
     }
-    return this.askFlow(iq, command, session, request.action === 'complete' ? 'complete' : 'next', values);
+    // 'execute' within a session is the stage's default action: complete on the last stage.
+    const action = request.action === 'execute' ? (shown.last ? 'complete' : 'next') : request.action;
+    return this.askFlow(iq, command, session, action === 'complete' ? 'complete' : 'next', values);
   }
 
   /** The form the caller is at, again (after 'prev', or with a note on what did not fit). */
