@@ -74,6 +74,7 @@ describe('xmpp-command', function () {
       { id: 'replier', type: 'xmpp-command', z: 'f1', server: 'cfg', mode: 'reply', wires: [] },
       { id: 'served', type: 'helper', z: 'f1' },
       { id: 'admin', type: 'xmpp-command', z: 'f1', server: 'cfgAdmin', mode: 'call', to: 'localhost', command: '', timeout: '10', wires: [['results']] },
+      { id: 'notAdmin', type: 'xmpp-command', z: 'f1', server: 'cfg', mode: 'call', to: 'localhost', command: '', timeout: '10', wires: [['results']] },
       { id: 'results', type: 'helper', z: 'f1' },
       { id: 'catcher', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['caught']] },
       { id: 'caught', type: 'helper', z: 'f1' },
@@ -232,5 +233,11 @@ describe('xmpp-command', function () {
     assert.equal(done.status, 'completed', JSON.stringify(done));
     assert.match(JSON.stringify(done.payload), /adhocbot@localhost/);
     assert.match(JSON.stringify(done.payload), /c1@localhost/);
+    // Someone who is no admin is refused: the error reaches a Catch node with the condition.
+    const caught: Record<string, unknown>[] = [];
+    helper.getNode('caught')?.on('input', (msg: Record<string, unknown>) => caught.push(msg));
+    getNode('notAdmin').receive({ command: online.node } as unknown as NodeMessage);
+    const refusal = await eventually(() => caught[0], (m) => m !== undefined, 15_000, 'the refusal');
+    assert.equal((refusal.error as { code?: string }).code, 'forbidden');
   });
 });
