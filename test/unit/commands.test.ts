@@ -188,6 +188,9 @@ describe('ad-hoc commands', () => {
     const done = await commands.run({ to: 'localhost', node: 'uptime', sessionid: 's1', values: { max: 5, on: true } }, 1000);
     assert.equal(port.requests.at(-1)?.toString().includes('<field var="max"><value>5</value></field><field var="on"><value>1</value></field>'), true);
     assert.deepEqual([done.status, done.notes], ['completed', [{ type: 'info', text: 'ok' }]]);
+    // Values for a session whose form this process never saw (after a restart) go as given.
+    await commands.run({ to: 'localhost', node: 'uptime', sessionid: 'elsewhere', values: { max: 7, on: false, tags: ['a', 'b'] } }, 1000);
+    assert.equal(port.requests.at(-1)?.toString().includes('<field var="max"><value>7</value></field><field var="on"><value>0</value></field><field var="tags"><value>a</value><value>b</value></field>'), true);
     await commands.run({ to: 'localhost', node: 'uptime' }, 1000);
     assert.equal((await commands.run({ to: 'localhost', node: 'uptime', sessionid: 's1', action: 'cancel' }, 1000)).status, 'canceled');
     port.answer = (iq) => lib.parse(`<iq type="error" id="${iq.attrs.id ?? ''}"><error type="auth"><forbidden xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></iq>`);

@@ -42,9 +42,11 @@ export class CommandCaller {
   async run(step: CommandStep, timeoutMs: number): Promise<CommandResponse> {
     const xml = this.port.xml;
     const key = `${step.to} ${step.sessionid ?? ''}`;
-    const asked = step.sessionid ? this.lastForms.get(key) : undefined;
     const action = step.action ?? 'execute';
-    const form = asked && step.values && action !== 'cancel' && action !== 'prev' ? buildSubmission(xml, asked, step.values) : undefined;
+    const values = step.sessionid && action !== 'cancel' && action !== 'prev' ? step.values : undefined;
+    // The form asked is unknown when it came to another process (a restart): the values go as given.
+    const asked = values ? (this.lastForms.get(key) ?? untypedFields(values)) : undefined;
+    const form = asked && values ? buildSubmission(xml, asked, values) : undefined;
     const answer = await this.port.request(xml('iq', { type: 'set', to: step.to }, buildRequest(xml, step.node, step.sessionid, action, form)), timeoutMs);
     const response = readResponse(answer.getChild('command', NS_COMMANDS));
     if (step.sessionid) this.lastForms.delete(key);
@@ -60,4 +62,9 @@ export class CommandCaller {
       if (oldest !== undefined) this.lastForms.delete(oldest);
     }
   }
+}
+
+/** Fields for values whose form we never saw: text, or several values for an array. */
+function untypedFields(values: Record<string, unknown>): FormField[] {
+  return Object.keys(values).map((name) => ({ var: name, type: Array.isArray(values[name]) ? 'list-multi' : 'text-single' }));
 }
