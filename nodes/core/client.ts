@@ -1,6 +1,7 @@
 // One account's XMPP client: a session (a new one after each stop and start) and the protocol
 // modules, grouped by concern. Modules reach the session through one port and outlive it, so
 // whoever listens to them listens once, whatever happens to the connection.
+import { Commands } from './commands/commands';
 import { Contacts, type ContactsOptions } from './contacts/contacts';
 import { Disco } from './disco/disco';
 import type { SelfDescriptionSettings } from './disco/self-description';
@@ -46,6 +47,8 @@ export class XmppClient {
   readonly rooms: Rooms;
   readonly disco: Disco;
   readonly rpc: Rpc;
+  /** Ad-hoc commands (XEP-0050): serving the flow's, running others'. */
+  readonly commands: Commands;
   /** Files: upload and send (XEP-0363, XEP-0066), fetch what others link to. */
   readonly files: Files;
   /** IQ requests for protocols without a module of their own. */
@@ -73,6 +76,7 @@ export class XmppClient {
     this.disco = new Disco(port, this.presence, options.self);
     this.receipts = new Receipts(port, this.messages, this.disco, options.receipts);
     this.rpc = new Rpc(port, this.disco);
+    this.commands = new Commands(port, this.disco);
     this.files = new Files(port, this.disco, this.messages, { trust: options.session.trust ?? SYSTEM_TRUST });
     this.iq = new RawIq(port);
   }

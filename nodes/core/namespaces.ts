@@ -13,6 +13,7 @@ export const NS_ROSTER = 'jabber:iq:roster';
 // Extensions, by XEP number
 export const NS_DATA = 'jabber:x:data'; // XEP-0004
 export const NS_RPC = 'jabber:iq:rpc'; // XEP-0009
+export const NS_COMMANDS = 'http://jabber.org/protocol/commands'; // XEP-0050
 export const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info'; // XEP-0030
 export const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items'; // XEP-0030
 export const NS_MUC = 'http://jabber.org/protocol/muc'; // XEP-0045
@@ -20,6 +21,7 @@ export const NS_MUC_USER = 'http://jabber.org/protocol/muc#user';
 export const NS_MUC_OWNER = 'http://jabber.org/protocol/muc#owner';
 export const NS_OOB = 'jabber:x:oob'; // XEP-0066
 export const NS_VERSION = 'jabber:iq:version'; // XEP-0092
+export const NS_XDATA_VALIDATE = 'http://jabber.org/protocol/xdata-validate'; // XEP-0122
 export const NS_CAPS = 'http://jabber.org/protocol/caps'; // XEP-0115
 export const NS_SM = 'urn:xmpp:sm:3'; // XEP-0198
 export const NS_PING = 'urn:xmpp:ping'; // XEP-0199

@@ -3,6 +3,7 @@
 // and, for RPC faults, faultCode and faultString; for a failed HTTP transfer, its status.
 import { XmppError } from '../core/errors';
 import { FileError } from '../core/files/file-error';
+import { FormError } from '../core/forms/form-error';
 import { DeliveryError } from '../core/messages/delivery-error';
 import { RoomError } from '../core/rooms/room';
 import { RpcFaultError } from '../core/rpc/rpc-stanza';
@@ -25,6 +26,8 @@ export function describeError(t: Translate, error: unknown, section?: string): s
   // Texts put the detail in brackets; without one, the brackets go too.
   const text = (key: string, substitutions: Record<string, string>): string => t(key, substitutions).replace(/ \(\)$/, '');
   if (error instanceof MsgError) return text(`${error.section}.error.${error.code}`, { detail: error.detail });
+  // Values that do not fit a command's form, named by the field.
+  if (error instanceof FormError) return t(`xmpp-command.form-error.${error.code}`, { field: error.field });
   if (error instanceof FileError) return text(`xmpp-config.file-error.${error.code}`, { detail: error.detail });
   // A room's failure in the words of the node that uses the room (xmpp-in, xmpp-out).
   if (error instanceof RoomError) return text(`${section ?? 'xmpp-config'}.error.${error.code}`, { detail: error.detail, room: error.room });
@@ -40,7 +43,7 @@ export function describeError(t: Translate, error: unknown, section?: string): s
 /** The Error for done(err) (and node.error): the text above, and what flows branch on. */
 export function nodeError(t: Translate, error: unknown, section?: string): Error {
   const failure = new Error(describeError(t, error, section));
-  if (error instanceof MsgError || error instanceof FileError) Object.assign(failure, { code: error.code });
+  if (error instanceof MsgError || error instanceof FileError || error instanceof FormError) Object.assign(failure, { code: error.code });
   if (error instanceof FileError && error.status !== undefined) Object.assign(failure, { status: error.status });
   // A refusal from the other side is named by its condition; a room's or a delivery's failure by its own code.
   if (error instanceof XmppError) Object.assign(failure, { code: error instanceof RoomError || error instanceof DeliveryError ? error.code : (error.condition ?? error.code) });

@@ -48,6 +48,8 @@ export interface ProsodyOptions {
   fileShare?: FileShareOptions;
   /** Message carbons (XEP-0280, mod_carbons) for clients that ask. */
   carbons?: boolean;
+  /** Ad-hoc commands (XEP-0050: mod_adhoc, mod_admin_adhoc), with admin@localhost as the admin. */
+  adhoc?: boolean;
 }
 
 export interface FileShareOptions {
@@ -147,7 +149,7 @@ export class Prosody {
       execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=localhost', '-addext', `subjectAltName=${names}`, '-keyout', keyFile, '-out', this.certFile], { stdio: 'ignore' });
       this.fingerprint256 = new X509Certificate(readFileSync(this.certFile)).fingerprint256;
     }
-    const modules = ['roster', 'saslauth', 'disco', 'ping', 'smacks', 'admin_shell', 'posix', 'version', ...(options.offline ? ['offline'] : []), ...(options.carbons ? ['carbons'] : []), ...(options.tls ? ['tls'] : []), ...(options.websocket ? ['websocket'] : [])];
+    const modules = ['roster', 'saslauth', 'disco', 'ping', 'smacks', 'admin_shell', 'posix', 'version', ...(options.offline ? ['offline'] : []), ...(options.carbons ? ['carbons'] : []), ...(options.adhoc ? ['adhoc', 'admin_adhoc'] : []), ...(options.tls ? ['tls'] : []), ...(options.websocket ? ['websocket'] : [])];
     const disabled = ['s2s', ...(options.offline ? [] : ['offline']), ...(options.tls ? [] : ['tls'])];
     const lines = [
       'run_as_root = true',
@@ -176,6 +178,7 @@ export class Prosody {
       options.offline ? 'storage_archive_item_limit = 100000' : '',
       options.component ? `component_ports = { ${componentPort} }` : 'component_ports = { }',
       options.component ? 'component_interfaces = { "127.0.0.1" }' : '',
+      options.adhoc ? `admins = { "admin@${DOMAIN}" }` : '',
       `VirtualHost "${DOMAIN}"`,
       options.muc ? `Component "conference.${DOMAIN}" "muc"` : '',
       options.component ? `Component "strangers.${DOMAIN}"\n  component_secret = "${this.componentSecret}"` : '',

@@ -49,6 +49,7 @@ export const nodes: NodeModule[] = [
   require('../../nodes/presence-gate') as NodeModule,
   require('../../nodes/disco-query') as NodeModule,
   require('../../nodes/iq-rpc') as NodeModule,
+  require('../../nodes/xmpp-command') as NodeModule,
 ];
 
 export function getNode(id: string): Node & { status: Spy; error: Spy; warn: Spy } {
