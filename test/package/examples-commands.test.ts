@@ -3,7 +3,7 @@
 // client running the commands, and a plain client of the same person receives the alerts.
 import assert from 'node:assert/strict';
 import { deployExample, knownTypes, loadExample, withNode, type Deployed } from '../rig/examples';
-import { NodeRedProcess, type EchoBotAccount, type FlowNode } from '../rig/node-red-process';
+import { NodeRedProcess, type EchoBotAccount, type FlowNode, printLogsIfFailed } from '../rig/node-red-process';
 import { eventually, Peer } from '../rig/peer';
 import { Prosody } from '../rig/prosody';
 import { SlixAdhoc, type SlixAnswer } from '../rig/slix-adhoc';
@@ -49,9 +49,7 @@ describe('example 9 (home commands) in a real Node-RED', function () {
   });
 
   afterEach(function () {
-    if (this.currentTest?.state !== 'failed') return;
-    const tail = (text: string): string => text.split('\n').slice(-30).join('\n');
-    console.log(`--- Node-RED log (end) ---\n${tail(red?.log() ?? '')}\n--- Prosody log (end) ---\n${tail(prosody?.log() ?? '')}`);
+    printLogsIfFailed(this.currentTest, red, prosody);
   });
 
   after(async function () {
