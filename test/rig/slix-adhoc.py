@@ -13,17 +13,13 @@ Commands (one JSON object a line), "as" the index of the client that acts:
   commands-specific condition ("session-expired", "bad-sessionid", ...) or "".
 """
 import asyncio
-import json
 import sys
 
 import slixmpp
 from slixmpp.exceptions import IqError, IqTimeout
+from slix_lines import emit, serve_commands
 
 NS_COMMANDS = "http://jabber.org/protocol/commands"
-
-
-def emit(event, **fields):
-    print(json.dumps({"event": event, **fields}), flush=True)
 
 
 class Caller(slixmpp.ClientXMPP):
@@ -104,18 +100,7 @@ async def run(port, password, jids):
         client.connect(("127.0.0.1", port), disable_starttls=True)
     await asyncio.wait_for(asyncio.gather(*(c.ready for c in clients)), 20)
     emit("ready", jids=[c.boundjid.full for c in clients])
-    loop = asyncio.get_event_loop()
-    reader = asyncio.StreamReader()
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    tasks = []
-    while True:
-        line = await reader.readline()
-        if not line or line.strip() == b"quit":
-            break
-        if line.strip():
-            tasks.append(asyncio.ensure_future(act(clients, json.loads(line))))
-    for task in tasks:
-        task.cancel()
+    await serve_commands(lambda command: act(clients, command))
     for client in clients:
         client.disconnect()
     await asyncio.sleep(0.2)  # lets the closing stanzas out before the loop ends

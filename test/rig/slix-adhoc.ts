@@ -34,13 +34,8 @@ export class SlixAdhoc {
   /** Logs every JID in (one password for all) and resolves once all are available. */
   static async start(port: number, password: string, jids: string[]): Promise<SlixAdhoc> {
     const peer = new SlixAdhoc(new SlixChild<SlixAdhocEvent>('slix-adhoc.py', [String(port), password, ...jids], 'slixmpp ad-hoc callers'));
-    try {
-      const ready = await peer.child.waitFor((e) => e.event === 'ready', 30_000, 'slixmpp login');
-      if (ready.event === 'ready') peer.jids = ready.jids;
-    } catch (error) {
-      await peer.stop();
-      throw error;
-    }
+    const ready = await peer.child.ready(30_000);
+    if (ready.event === 'ready') peer.jids = ready.jids;
     return peer;
   }
 

@@ -50,6 +50,16 @@ export class SlixChild<E extends SlixEvent> {
   }
 
   /** Sends one command line (JSON) to the script. */
+  /** Waits for the script's "ready" event (its login done); stops the script and rethrows when it does not come. */
+  async ready(timeoutMs = 20_000): Promise<E> {
+    try {
+      return await this.waitFor((e) => e.event === 'ready', timeoutMs, 'slixmpp login');
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
   command(value: unknown): void {
     this.line(JSON.stringify(value));
   }

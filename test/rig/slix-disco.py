@@ -19,17 +19,13 @@ Prints JSON lines: {"event": "ready", "jid": FULL, "twin": FULL}; and per comman
 Commands (one JSON object per stdin line): {"tag": T, "kind": "info"|"items", "jid": J, "node": N?}
 """
 import asyncio
-import json
 import sys
 
 import slixmpp
 from slixmpp.exceptions import IqError, IqTimeout
 from slixmpp.xmlstream.handler import CoroutineCallback
 from slixmpp.xmlstream.matcher import StanzaPath
-
-
-def emit(event, **fields):
-    print(json.dumps({"event": event, **fields}), flush=True)
+from slix_lines import emit, serve_commands
 
 
 class Twin(slixmpp.ClientXMPP):
@@ -111,18 +107,7 @@ async def run(jid, password, port):
     peer.connect(("127.0.0.1", port), disable_starttls=True)
     await asyncio.wait_for(asyncio.gather(twin.ready, peer.ready), 15)
     emit("ready", jid=peer.boundjid.full, twin=twin.boundjid.full)
-    loop = asyncio.get_event_loop()
-    reader = asyncio.StreamReader()
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    tasks = []
-    while True:
-        line = await reader.readline()
-        if not line or line.strip() == b"quit":
-            break
-        if line.strip():
-            tasks.append(asyncio.ensure_future(peer.ask(json.loads(line))))
-    for task in tasks:
-        task.cancel()
+    await serve_commands(peer.ask)
     peer.disconnect()
     twin.disconnect()
     await asyncio.sleep(0.2)  # lets the closing stanzas out before the loop ends

@@ -25,15 +25,10 @@ export class SlixDisco {
   /** Logs in both resources and resolves once both are available. */
   static async start(jid: string, password: string, port: number): Promise<SlixDisco> {
     const peer = new SlixDisco(new SlixChild<SlixDiscoEvent>('slix-disco.py', [jid, password, String(port)], 'slixmpp disco peer'));
-    try {
-      const ready = await peer.child.waitFor((e) => e.event === 'ready', 20_000, 'slixmpp login');
-      if (ready.event === 'ready') {
-        peer.jid = ready.jid;
-        peer.twin = ready.twin;
-      }
-    } catch (error) {
-      await peer.stop();
-      throw error;
+    const ready = await peer.child.ready(20_000);
+    if (ready.event === 'ready') {
+      peer.jid = ready.jid;
+      peer.twin = ready.twin;
     }
     return peer;
   }

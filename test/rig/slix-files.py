@@ -23,10 +23,7 @@ import json
 import sys
 
 import slixmpp
-
-
-def emit(event, **fields):
-    print(json.dumps({"event": event, **fields}), flush=True)
+from slix_lines import emit
 
 
 class FilesPeer(slixmpp.ClientXMPP):

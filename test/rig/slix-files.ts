@@ -30,13 +30,8 @@ export class SlixFiles {
   /** `caFile`: a PEM file slixmpp's HTTPS client trusts (the rig's self-signed upload host). */
   static async start(jid: string, password: string, port: number, caFile?: string): Promise<SlixFiles> {
     const peer = new SlixFiles(new SlixChild<SlixFilesEvent>('slix-files.py', [jid, password, String(port)], 'slixmpp files peer', caFile ? { SSL_CERT_FILE: caFile } : {}));
-    try {
-      const ready = await peer.child.waitFor((e) => e.event === 'ready', 20_000, 'slixmpp login');
-      if (ready.event === 'ready') peer.jid = ready.jid;
-    } catch (error) {
-      await peer.stop();
-      throw error;
-    }
+    const ready = await peer.child.ready(20_000);
+    if (ready.event === 'ready') peer.jid = ready.jid;
     return peer;
   }
 

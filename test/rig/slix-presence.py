@@ -11,14 +11,10 @@ Commands (one per stdin line): available | chat | away | xa | dnd | unavailable 
 status TEXT (available with that status text) | subscribe JID | quit.
 """
 import asyncio
-import json
 import sys
 
 import slixmpp
-
-
-def emit(event, **fields):
-    print(json.dumps({"event": event, **fields}), flush=True)
+from slix_lines import emit
 
 
 class Peer(slixmpp.ClientXMPP):

@@ -20,12 +20,7 @@ export class SlixPresence {
   /** Logs in (plain TCP to 127.0.0.1:port) and resolves once it is available. */
   static async start(jid: string, password: string, port: number): Promise<SlixPresence> {
     const peer = new SlixPresence(new SlixChild<SlixEvent>('slix-presence.py', [jid, password, String(port)], 'slixmpp presence peer'));
-    try {
-      await peer.waitFor((e) => e.event === 'ready', 15_000, 'slixmpp login');
-    } catch (error) {
-      await peer.stop();
-      throw error;
-    }
+    await peer.child.ready(15_000);
     return peer;
   }
 

@@ -21,13 +21,8 @@ export class SlixReceipts {
   /** Logs in; with `ack`, it answers receipt requests as slixmpp does by default. */
   static async start(jid: string, password: string, port: number, ack: boolean): Promise<SlixReceipts> {
     const peer = new SlixReceipts(new SlixChild<SlixReceiptEvent>('slix-receipts.py', [jid, password, String(port), ack ? 'ack' : 'no-ack'], 'slixmpp receipts peer'));
-    try {
-      const ready = await peer.child.waitFor((e) => e.event === 'ready', 20_000, 'slixmpp login');
-      if (ready.event === 'ready') peer.jid = ready.jid;
-    } catch (error) {
-      await peer.stop();
-      throw error;
-    }
+    const ready = await peer.child.ready(20_000);
+    if (ready.event === 'ready') peer.jid = ready.jid;
     return peer;
   }
 

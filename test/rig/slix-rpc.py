@@ -20,17 +20,13 @@ Values in JSON: numbers (int -> i4, float -> double), strings, booleans, lists, 
 Lines that are not JSON may appear on stdout (the plugin prints on IQ errors): skip them.
 """
 import asyncio
-import json
 import sys
 import time
 
 import slixmpp
 from slixmpp.exceptions import IqError, IqTimeout
 from slixmpp.plugins.xep_0009.binding import py2xml, xml2py, xml2fault, fault2xml, rpcbase64, rpctime
-
-
-def emit(event, **fields):
-    print(json.dumps({"event": event, **fields}), flush=True)
+from slix_lines import emit, serve_commands
 
 
 def from_json(value):
@@ -143,18 +139,7 @@ async def run(jid, password, port):
     peer.connect(("127.0.0.1", port), disable_starttls=True)
     await asyncio.wait_for(asyncio.gather(twin.ready, peer.ready), 15)
     emit("ready", jid=peer.boundjid.full, twin=twin.boundjid.full)
-    loop = asyncio.get_event_loop()
-    reader = asyncio.StreamReader()
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    tasks = []
-    while True:
-        line = await reader.readline()
-        if not line or line.strip() == b"quit":
-            break
-        if line.strip():
-            tasks.append(asyncio.ensure_future(peer.call(json.loads(line))))
-    for task in tasks:
-        task.cancel()
+    await serve_commands(peer.call)
     peer.disconnect()
     twin.disconnect()
     await asyncio.sleep(0.2)  # lets the closing stanzas out before the loop ends

@@ -29,15 +29,10 @@ export class SlixRpc {
   /** Logs in both resources and resolves once both are available. */
   static async start(jid: string, password: string, port: number): Promise<SlixRpc> {
     const peer = new SlixRpc(new SlixChild<SlixRpcEvent>('slix-rpc.py', [jid, password, String(port)], 'slixmpp rpc peer'));
-    try {
-      const ready = await peer.child.waitFor((e) => e.event === 'ready', 20_000, 'slixmpp login');
-      if (ready.event === 'ready') {
-        peer.jid = ready.jid;
-        peer.twin = ready.twin;
-      }
-    } catch (error) {
-      await peer.stop();
-      throw error;
+    const ready = await peer.child.ready(20_000);
+    if (ready.event === 'ready') {
+      peer.jid = ready.jid;
+      peer.twin = ready.twin;
     }
     return peer;
   }
