@@ -10,6 +10,7 @@ import type { IncomingPresence } from './core/presence/presence-stanza';
 import { presenceMsg } from './lib/presence-msg';
 import { Admission } from './lib/admission';
 import { messageFilter } from './lib/message-filter';
+import { XmppError } from './core/errors';
 import { describeError } from './lib/node-error';
 import { NodeListeners } from './lib/node-listeners';
 import { connectionOf, joinIfRoom, leaveAndDeregister } from './lib/connection';
@@ -128,7 +129,9 @@ export = function register(RED: NodeAPI): void {
       room = roomOptions(def, node.credentials?.roomPassword, connection.jid);
     } catch (error) {
       node.status({ fill: 'red', shape: 'ring', text: RED._('xmpp-in.status.invalid-room') });
-      node.error(`${RED._('xmpp-in.error.invalid-room')}: ${describeError((key, substitutions) => RED._(key, substitutions), error)}`);
+      // With its code, as every error a Catch node gets from these nodes (invalid-jid, invalid-payload).
+      const text = `${RED._('xmpp-in.error.invalid-room')}: ${describeError((key, substitutions) => RED._(key, substitutions), error)}`;
+      node.error(error instanceof XmppError ? Object.assign(new Error(text), { code: error.code }) : text);
       return;
     }
     const held = new NodeListeners();
@@ -184,7 +187,7 @@ export = function register(RED: NodeAPI): void {
             node.warn(RED._('xmpp-in.warning.room-lost', { room: joined.room, nick: event.nick }));
           } else if (event.state === 'failed') {
             status.set({ fill: 'red', shape: 'ring', text: RED._('xmpp-in.status.room-failed', { room: joined.room }) });
-            node.error(RED._('xmpp-in.error.room-refused', { room: joined.room, detail: event.error?.detail ?? '' }));
+            node.error(Object.assign(new Error(RED._('xmpp-in.error.room-refused', { room: joined.room, detail: event.error?.detail ?? '' })), { code: 'room-refused' }));
           }
         }),
       );
