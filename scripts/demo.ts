@@ -112,7 +112,7 @@ async function main(): Promise<void> {
     say(`    ${bot.padEnd(15)} password ${botPassword}   <- the bot (Node-RED is logged in as it)`);
     say();
     say(`  Send ${bot} a chat message from ${you}: it answers with "echo: " and your text.`);
-    say('  The flow is the "XMPP echo bot" tab in the editor (from examples/echo-bot.json).');
+    say('  The flow is the "XMPP echo bot" tab in the editor (from examples/Echo bot.json).');
     say();
     say(`  Node-RED's log: ${LOG_FILE}`);
     say('  Press Ctrl-C to stop Node-RED and Prosody.');

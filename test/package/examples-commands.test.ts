@@ -8,7 +8,7 @@ import { eventually, Peer } from '../rig/peer';
 import { Prosody } from '../rig/prosody';
 import { SlixAdhoc, type SlixAnswer } from '../rig/slix-adhoc';
 
-const FILE = '09-home-commands.json';
+const FILE = '09 - Home commands.json';
 const SERVE_NODES = ['xf090003', 'xf090004', 'xf090005'];
 const BOT = 'bot@localhost/home';
 const YOU = 0;

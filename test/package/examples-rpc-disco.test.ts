@@ -12,8 +12,8 @@ import { eventually, Peer, waitFor } from '../rig/peer';
 import { Prosody } from '../rig/prosody';
 import { TcpProxy } from '../rig/tcp-proxy';
 
-const RPC_FILE = '06-rpc-over-xmpp.json';
-const DISCO_FILE = '07-disco-browser.json';
+const RPC_FILE = '06 - RPC over XMPP.json';
+const DISCO_FILE = '07 - Disco browser.json';
 /** The nodes whose timeout the test shortens (10 s in the files): the gateway's call and the disco query. */
 const RPC_CALL_NODE = 'xf060008';
 const DISCO_QUERY_NODE = 'xf070005';

@@ -10,7 +10,7 @@ import { eventually, Peer } from '../rig/peer';
 import { Prosody } from '../rig/prosody';
 import { noisePng } from '../rig/png';
 
-const FILE = '08-snapshot-to-your-phone.json';
+const FILE = '08 - Snapshot to your phone.json';
 const SEND_NODE = 'xf080005';
 const TEST_PICTURE_NODE = 'xf080012';
 const INJECT_NODE = 'xf080011';

@@ -12,11 +12,11 @@ import { freePort, Prosody } from '../rig/prosody';
 
 const MODULE = 'node-red-contrib-xmpp-flows';
 const FILES = [
-  '01-commit-notification.json',
-  '02-presence-gated-notification.json',
-  '03-dial-up-presence.json',
-  '04-uptime-alerts.json',
-  '05-build-bot.json',
+  '01 - Commit notification.json',
+  '02 - Presence-gated notification.json',
+  '03 - Dial-up presence.json',
+  '04 - Uptime alerts.json',
+  '05 - Build bot.json',
 ];
 
 /** What example 3 announces: "up" and the first non-internal IPv4 address (or the host name). */
@@ -167,7 +167,7 @@ describe('the example flows in a real Node-RED', function () {
       const listing = (await (await red.get(`/library/examples/flows/${MODULE}`)).json()) as Array<{ fn?: string }>;
       const names = listing.map((entry) => entry.fn);
       for (const file of exampleFiles()) assert.ok(names.includes(file.replace(/\.json$/, '')), `${file} listed: ${JSON.stringify(listing)}`);
-      const first = (await (await red.get(`/library/examples/flows/${MODULE}/01-commit-notification`)).json()) as unknown[];
+      const first = (await (await red.get(`/library/examples/flows/${MODULE}/${encodeURIComponent(FILES[0]!.replace(/\.json$/, ''))}`)).json()) as unknown[];
       assert.deepEqual(first, loadExample(FILES[0]!), 'the editor imports the file as it is');
     });
   });

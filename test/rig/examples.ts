@@ -7,10 +7,10 @@ import { pointAt, REPO_ROOT, type EchoBotAccount, type FlowNode, type NodeRedPro
 /** The id every example file gives its xmpp-config node, so a second import reuses the first. */
 export const SHARED_ACCOUNT_ID = 'xmpp-flows-account';
 
-/** The numbered example files (01-…json), sorted. */
+/** The numbered example files ("01 - Commit notification.json", …), sorted; not the echo bot, which has its own account. */
 export function exampleFiles(): string[] {
   return readdirSync(join(REPO_ROOT, 'examples'))
-    .filter((name) => /^\d\d-.+\.json$/.test(name))
+    .filter((name) => /^\d\d - .+\.json$/.test(name))
     .sort();
 }
 

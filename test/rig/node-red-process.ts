@@ -357,12 +357,15 @@ export function pointAt(flow: FlowNode[], account: EchoBotAccount): FlowNode[] {
   );
 }
 
+/** The echo bot example (the demo's flow); unnumbered, it has an account node of its own. */
+export const ECHO_BOT_FILE = 'Echo bot.json';
+
 /**
- * The flow of examples/echo-bot.json pointed at an account. `name` renames the xmpp-in node,
+ * The flow of examples/Echo bot.json pointed at an account. `name` renames the xmpp-in node,
  * which makes a deploy that really changes something.
  */
 export function echoBotFlow(account: EchoBotAccount, name?: string): FlowNode[] {
-  const example = JSON.parse(readFileSync(join(REPO_ROOT, 'examples', 'echo-bot.json'), 'utf8')) as FlowNode[];
+  const example = JSON.parse(readFileSync(join(REPO_ROOT, 'examples', ECHO_BOT_FILE), 'utf8')) as FlowNode[];
   return pointAt(example, account).map((node) => (node.type === 'xmpp-in' && name !== undefined ? { ...node, name } : node));
 }
 
