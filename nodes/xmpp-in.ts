@@ -17,7 +17,7 @@ import { incomingMsg, type IncomingMsg } from './lib/message-msg';
 import { fetchable, fetchAttachment } from './lib/attachment';
 import { roomMsg, roomOptions, type RoomFields } from './lib/room-msg';
 import { SenderRateLimit } from './core/sender-rate-limit';
-import { shorten } from './lib/status-text';
+import { detailText, shorten } from './lib/status-text';
 import { OwnStatus } from './lib/own-status';
 
 interface XmppInDef extends NodeDef, RoomFields {
@@ -128,7 +128,7 @@ export = function register(RED: NodeAPI): void {
       room = roomOptions(def, node.credentials?.roomPassword, connection.jid);
     } catch (error) {
       node.status({ fill: 'red', shape: 'ring', text: RED._('xmpp-in.status.invalid-room') });
-      node.error(`${RED._('xmpp-in.error.invalid-room')}: ${describeError((key, substitutions) => RED._(key, substitutions), error)}`);
+      node.error(RED._('xmpp-in.error.invalid-room', { detail: describeError(t, error) }));
       return;
     }
     const held = new NodeListeners();
@@ -184,7 +184,7 @@ export = function register(RED: NodeAPI): void {
             node.warn(RED._('xmpp-in.warning.room-lost', { room: joined.room, nick: event.nick }));
           } else if (event.state === 'failed') {
             status.set({ fill: 'red', shape: 'ring', text: RED._('xmpp-in.status.room-failed', { room: joined.room }) });
-            node.error(RED._('xmpp-in.error.room-refused', { room: joined.room, detail: event.error?.detail ?? '' }));
+            node.error(RED._('xmpp-in.error.room-refused', { room: joined.room, detail: event.error ? detailText(t, event.error) : '' }));
           }
         }),
       );
