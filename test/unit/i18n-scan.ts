@@ -118,9 +118,19 @@ export function literalTexts(template: string, allowed: ReadonlySet<string> = ne
   return found;
 }
 
-/** How many headings of each level a help file has ("h3:3 h4:5"), to compare languages. */
-export function headingCounts(html: string): string {
+/** How many of each tag a help file has ("h3:3 h4:5"), to compare languages. */
+export function tagCounts(html: string, tags: RegExp): string {
   const counts = new Map<string, number>();
-  for (const m of html.matchAll(/<(h[1-6])\b/gi)) counts.set((m[1] as string).toLowerCase(), (counts.get((m[1] as string).toLowerCase()) ?? 0) + 1);
-  return [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([level, n]) => `${level}:${n}`).join(' ');
+  for (const m of html.matchAll(new RegExp(`<(${tags.source})\\b`, 'gi'))) counts.set((m[1] as string).toLowerCase(), (counts.get((m[1] as string).toLowerCase()) ?? 0) + 1);
+  return [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([tag, n]) => `${tag}:${n}`).join(' ');
+}
+
+/** The section headings of a help file, by level. */
+export function headingCounts(html: string): string {
+  return tagCounts(html, /h[1-6]/);
+}
+
+/** The structure a translation keeps: property lists, entries, lists and code. */
+export function structureCounts(html: string): string {
+  return tagCounts(html, /dl|dt|dd|ol|ul|li|code|pre/);
 }

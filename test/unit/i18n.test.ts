@@ -9,7 +9,7 @@ import { XmppError } from '../../nodes/core/errors';
 import { words } from '../../nodes/core/words';
 import { nodeError } from '../../nodes/lib/node-error';
 import { statusFor, type Translate } from '../../nodes/lib/status-text';
-import { editorKeys, headingCounts, keyPaths, literalTexts, lookup, missingIn, sourceKeys, templates } from './i18n-scan';
+import { editorKeys, headingCounts, structureCounts, keyPaths, literalTexts, lookup, missingIn, sourceKeys, templates } from './i18n-scan';
 
 const root = join(__dirname, '..', '..', '..');
 const LANGUAGES = ['en-US', 'de', 'ja'] as const;
@@ -76,6 +76,7 @@ describe('i18n: three complete languages', () => {
           const other = readFileSync(join(root, 'locales', lang, `${name}.html`), 'utf8');
           assert.match(other, new RegExp(`data-help-name="${name}"`));
           assert.equal(headingCounts(other), headingCounts(en), `headings of ${lang}/${name}.html`);
+          assert.equal(structureCounts(other), structureCounts(en), `properties, lists and code of ${lang}/${name}.html`);
         });
       }
     });
@@ -141,8 +142,11 @@ describe('i18n: three complete languages', () => {
     it('a key one language lacks', () => {
       assert.deepEqual(missingIn(keyPaths({ a: { b: 'x', c: 'y' } }), keyPaths({ a: { b: 'x' } })), ['a.c']);
     });
-    it('a heading one language lacks', () => {
+    it('a heading or a property one language lacks', () => {
       assert.notEqual(headingCounts('<h3>A</h3><h3>B</h3>'), headingCounts('<h3>A</h3>'));
+      assert.equal(headingCounts('<h3>A</h3><h4>B</h4>'), 'h3:1 h4:1');
+      assert.notEqual(structureCounts('<dl><dt>a</dt><dd>x</dd><dt>b</dt></dl>'), structureCounts('<dl><dt>a</dt><dd>x</dd></dl>'));
+      assert.equal(structureCounts('<dl><dt>a</dt></dl><dd>'), 'dd:1 dl:1 dt:1', 'dl is not counted as dd or dt');
     });
     it('keys in code, in templates and in core words', () => {
       const source = "RED._('xmpp-in.status.x'); node._(\"iq-rpc.label.y\"); t('xmpp-out.error.z'); const K = 'presence-gate.status.w'; words('jid-empty'); words(a ? 'p' : 'q');";
