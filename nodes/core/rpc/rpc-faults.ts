@@ -30,10 +30,14 @@ const UNSENDABLE: Readonly<Record<string, (data: Readonly<Record<string, WordsVa
   'rpc-unencodable': () => 'the result cannot be encoded',
   'xml-cannot-carry': (d) => `the character ${plain(d.char)}, which XML cannot carry`,
   'size-limit': (d) => `${plain(d.kib)} KiB, limit ${plain(d.limit)} KiB`,
+  'char-at': (d) => `${plain(d.char)} at position ${plain(d.position)}`,
 };
 
 function plain(value: WordsValue | undefined): string {
-  return value === undefined ? '' : typeof value === 'object' ? detailCode(value) : String(value);
+  if (value === undefined) return '';
+  if (typeof value !== 'object') return String(value);
+  const english = UNSENDABLE[value.key];
+  return english ? english(value.data) : detailCode(value);
 }
 
 /** The reason for `unsendable`: the error's words in English when the table has them, else its code and data. */
