@@ -205,4 +205,18 @@ describe('i18n: the runtime speaks the language Node-RED runs in', () => {
     assert.equal((error as Error & { code?: string }).code, 'outbox-full');
     assert.doesNotMatch(error.message, /messages waiting|Not sent/);
   });
+
+  it('switched to Japanese, the same status and words within words are Japanese', async () => {
+    await i18n.i.changeLanguage('ja');
+    try {
+      const ja = catalog('ja', 'xmpp-config');
+      assert.equal(statusFor(t, { state: 'stopped', jid: 'bot@example.org' }).text, lookup(ja, 'xmpp-config.status.disconnected'));
+      const error = nodeError(t, new XmppError('invalid-jid', words('jid', { jid: 'a b@example.org', why: words('jid-local-char') })));
+      const why = String(lookup(ja, 'xmpp-config.detail.jid-local-char'));
+      assert.ok(error.message.includes(why), error.message);
+      assert.ok(error.message.includes('a b@example.org'), error.message);
+    } finally {
+      await i18n.i.changeLanguage('de');
+    }
+  });
 });
