@@ -18,7 +18,7 @@ import { incomingMsg, type IncomingMsg } from './lib/message-msg';
 import { fetchable, fetchAttachment } from './lib/attachment';
 import { roomMsg, roomOptions, type RoomFields } from './lib/room-msg';
 import { SenderRateLimit } from './core/sender-rate-limit';
-import { shorten } from './lib/status-text';
+import { detailText, shorten } from './lib/status-text';
 import { OwnStatus } from './lib/own-status';
 
 interface XmppInDef extends NodeDef, RoomFields {
@@ -130,7 +130,7 @@ export = function register(RED: NodeAPI): void {
     } catch (error) {
       node.status({ fill: 'red', shape: 'ring', text: RED._('xmpp-in.status.invalid-room') });
       // With its code, as every error a Catch node gets from these nodes (invalid-jid, invalid-payload).
-      const text = `${RED._('xmpp-in.error.invalid-room')}: ${describeError((key, substitutions) => RED._(key, substitutions), error)}`;
+      const text = RED._('xmpp-in.error.invalid-room', { detail: describeError(t, error) });
       node.error(error instanceof XmppError ? Object.assign(new Error(text), { code: error.code }) : text);
       return;
     }
@@ -187,7 +187,7 @@ export = function register(RED: NodeAPI): void {
             node.warn(RED._('xmpp-in.warning.room-lost', { room: joined.room, nick: event.nick }));
           } else if (event.state === 'failed') {
             status.set({ fill: 'red', shape: 'ring', text: RED._('xmpp-in.status.room-failed', { room: joined.room }) });
-            node.error(Object.assign(new Error(RED._('xmpp-in.error.room-refused', { room: joined.room, detail: event.error?.detail ?? '' })), { code: 'room-refused' }));
+            node.error(Object.assign(new Error(RED._('xmpp-in.error.room-refused', { room: joined.room, detail: event.error ? detailText(t, event.error) : '' })), { code: 'room-refused' }));
           }
         }),
       );

@@ -10,7 +10,7 @@ import { DEFAULT_RECEIPT_TIMEOUT_MS } from './core/receipts/receipts';
 import { clientOf, connectionOf, joinIfRoom, leaveAndDeregister } from './lib/connection';
 import { positiveNumber } from './lib/msg-fields';
 import { describeError, nodeError } from './lib/node-error';
-import type { Translate } from './lib/status-text';
+import { detailText, type Translate } from './lib/status-text';
 import { outgoingMessage, receiptWanted, withCondition, withMessageId } from './lib/message-msg';
 import { presenceAction, runPresenceAction } from './lib/presence-msg';
 import { RoomError, type Room } from './core/rooms/room';
@@ -58,7 +58,7 @@ export = function register(RED: NodeAPI): void {
     try {
       room = roomOptions(def, node.credentials?.roomPassword, connection.jid);
     } catch (error) {
-      roomProblem = new Error(`${RED._('xmpp-out.error.invalid-room')}: ${describeError(t, error)}`);
+      roomProblem = new Error(RED._('xmpp-out.error.invalid-room', { detail: describeError(t, error) }));
       node.status({ fill: 'red', shape: 'ring', text: RED._('xmpp-out.status.invalid-room') });
     }
 
@@ -179,7 +179,7 @@ export = function register(RED: NodeAPI): void {
         node.warn(RED._('xmpp-out.warning.room-lost', { room: room?.room ?? '', nick: event.nick }));
       } else if (event.state === 'failed') {
         status.set({ fill: 'red', shape: 'ring', text: RED._('xmpp-out.status.room-failed', { room: room?.room ?? '' }) });
-        node.error(RED._('xmpp-out.error.room-refused', { room: room?.room ?? '', detail: event.error?.detail ?? '' }));
+        node.error(RED._('xmpp-out.error.room-refused', { room: room?.room ?? '', detail: event.error ? detailText(t, event.error) : '' }));
       }
     });
 

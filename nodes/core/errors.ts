@@ -1,4 +1,5 @@
 // Failures the user can act on, each with a name. Nodes map the name to a localized text.
+import { detailCode, isWords, wordsOf, type Detail, type Words } from './words';
 
 export const ERROR_CODES = [
   // connecting
@@ -44,18 +45,22 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export class XmppError extends Error {
   readonly code: ErrorCode;
-  /** Extra words for the user (never secrets): a JID, a server's condition, a system error code. */
+  /** Extra data for the user (never secrets): a JID, a server's condition, a system error code; words as a language-free code. */
   readonly detail: string;
+  /** The detail as words for the nodes to translate, when it is more than data. */
+  readonly words: Words | undefined;
   /** For 'stanza-error': the RFC 6120 condition the other side answered (item-not-found, …). */
   readonly condition: string | undefined;
   /** For 'stanza-error': who says it made the error (RFC 6120 8.3.2 `by`), when the answer says so. */
   readonly by: string | undefined;
 
-  constructor(code: ErrorCode, detail = '', condition?: string, by?: string) {
-    super(detail ? `${code}: ${detail}` : code);
+  constructor(code: ErrorCode, detail: Detail = '', condition?: string, by?: string) {
+    const text = detailCode(detail);
+    super(text ? `${code}: ${text}` : code);
     this.name = 'XmppError';
     this.code = code;
-    this.detail = detail;
+    this.detail = text;
+    this.words = wordsOf(detail);
     this.condition = condition;
     this.by = by;
   }
@@ -98,6 +103,7 @@ interface ErrorFields {
   code?: unknown;
   condition?: unknown;
   message?: unknown;
+  words?: unknown;
 }
 
 function fieldsOf(err: unknown): ErrorFields {
@@ -107,9 +113,9 @@ function fieldsOf(err: unknown): ErrorFields {
 /** Turns whatever the socket, TLS or xmpp.js reported into one named failure. */
 export function classifyConnectionError(err: unknown): XmppError {
   if (err instanceof XmppError) return err;
-  const { name, code, condition, message } = fieldsOf(err);
+  const { name, code, condition, message, words } = fieldsOf(err);
   const text = typeof message === 'string' ? message : '';
-  if (name === 'ScramError') return new XmppError('not-authorized', text);
+  if (name === 'ScramError') return new XmppError('not-authorized', isWords(words) ? words : text);
   if (name === 'SASLError' || (typeof condition === 'string' && AUTH_CONDITIONS.has(condition))) {
     return new XmppError('not-authorized', typeof condition === 'string' && condition !== 'not-authorized' ? condition : '');
   }

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { XmppError } from './errors';
 import { firstForbiddenXmlChar } from './xml-text';
+import { words, type Words } from './words';
 
 export interface Jid {
   /** Empty for a server or service address. */
@@ -21,16 +22,16 @@ function tooLong(part: string): boolean {
   return Buffer.byteLength(part, 'utf8') > MAX_PART_BYTES;
 }
 
-function invalid(text: string, why: string): XmppError {
+function invalid(text: string, why: Words): XmppError {
   const shown = text.length > 80 ? `${text.slice(0, 80)}…` : text;
-  return new XmppError('invalid-jid', `"${shown}" (${why})`);
+  return new XmppError('invalid-jid', words('jid', { jid: shown, why }));
 }
 
 /** Parses and normalises a JID; throws XmppError('invalid-jid') naming what is wrong. */
 export function parseJid(input: unknown): Jid {
-  if (typeof input !== 'string') throw new XmppError('invalid-jid', `not text but ${input === null ? 'null' : typeof input}`);
+  if (typeof input !== 'string') throw new XmppError('invalid-jid', words('jid-not-text', { type: input === null ? 'null' : typeof input }));
   const text = input.trim();
-  if (text === '') throw invalid(input, 'empty');
+  if (text === '') throw invalid(input, words('jid-empty'));
   const slash = text.indexOf('/');
   const beforeResource = slash === -1 ? text : text.slice(0, slash);
   const resource = slash === -1 ? '' : text.slice(slash + 1).normalize('NFC');
@@ -39,22 +40,22 @@ export function parseJid(input: unknown): Jid {
   let domain = (at === -1 ? beforeResource : beforeResource.slice(at + 1)).normalize('NFC').toLowerCase();
   if (domain.endsWith('.')) domain = domain.slice(0, -1);
 
-  if (at !== -1 && local === '') throw invalid(text, 'empty local part before "@"');
-  if (LOCAL_FORBIDDEN.test(local)) throw invalid(text, 'local part has a forbidden character');
-  if (tooLong(local)) throw invalid(text, 'local part longer than 1023 bytes');
-  if (domain === '') throw invalid(text, 'no domain');
-  if (DOMAIN_FORBIDDEN.test(domain)) throw invalid(text, 'domain has a forbidden character');
+  if (at !== -1 && local === '') throw invalid(text, words('jid-empty-local'));
+  if (LOCAL_FORBIDDEN.test(local)) throw invalid(text, words('jid-local-char'));
+  if (tooLong(local)) throw invalid(text, words('jid-local-long'));
+  if (domain === '') throw invalid(text, words('jid-no-domain'));
+  if (DOMAIN_FORBIDDEN.test(domain)) throw invalid(text, words('jid-domain-char'));
   if (!domain.startsWith('[') && domain.split('.').some((label) => label === '' || label.length > 63)) {
-    throw invalid(text, 'domain has an empty or over-long label');
+    throw invalid(text, words('jid-domain-label'));
   }
-  if (tooLong(domain)) throw invalid(text, 'domain longer than 1023 bytes');
-  if (slash !== -1 && resource === '') throw invalid(text, 'empty resource after "/"');
-  if (RESOURCE_FORBIDDEN.test(resource)) throw invalid(text, 'resource has a control character');
-  if (tooLong(resource)) throw invalid(text, 'resource longer than 1023 bytes');
+  if (tooLong(domain)) throw invalid(text, words('jid-domain-long'));
+  if (slash !== -1 && resource === '') throw invalid(text, words('jid-empty-resource'));
+  if (RESOURCE_FORBIDDEN.test(resource)) throw invalid(text, words('jid-resource-char'));
+  if (tooLong(resource)) throw invalid(text, words('jid-resource-long'));
   // U+FFFE, U+FFFF, lone surrogates and C0 controls: a server ends the stream on them (RFC 7622
   // forbids them in every part; they are not even XML characters).
   const forbidden = firstForbiddenXmlChar(text);
-  if (forbidden) throw invalid(text, `has the character ${forbidden}, which XML cannot carry`);
+  if (forbidden) throw invalid(text, words('jid-xml-char', { char: forbidden }));
   return { local, domain, resource };
 }
 

@@ -1,5 +1,6 @@
 // Text and XML: what XML 1.0 can carry, and a stanza as text.
 import type { XmlElement } from './xmpp-lib';
+import { words, type Words } from './words';
 
 // XML 1.0 allows only #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
 // A server closes the stream on anything else, so such characters are removed before sending.
@@ -30,14 +31,15 @@ export function firstForbiddenXmlChar(text: string): string | undefined {
 }
 
 /**
- * Where the first character XML 1.0 forbids is, as "U+FFFE at position 4" (never the text itself,
- * which may be large or a secret); undefined when there is none.
+ * Where the first character XML 1.0 forbids is, as words: the character as U+XXXX and its
+ * position ("U+FFFE at position 4"; never the text itself, which may be large or a secret);
+ * undefined when there is none.
  */
-export function forbiddenXmlCharAt(text: string): string | undefined {
+export function forbiddenXmlCharAt(text: string): Words | undefined {
   FORBIDDEN.lastIndex = 0;
   const match = FORBIDDEN.exec(text);
   FORBIDDEN.lastIndex = 0;
-  return match ? `${firstForbiddenXmlChar(match[0])} at position ${match.index}` : undefined;
+  return match ? words('char-at', { char: firstForbiddenXmlChar(match[0]) ?? '', position: match.index }) : undefined;
 }
 
 /** The stanza as text; empty for one nested so deep that serialising it would blow the stack. */

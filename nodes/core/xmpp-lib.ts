@@ -1,6 +1,7 @@
 // The slice of xmpp.js (ESM-only, untyped) this package uses, and its loader.
 import type { EventEmitter } from 'node:events';
 import { XmppError } from './errors';
+import { words } from './words';
 
 export type XmlChild = XmlElement | string;
 
@@ -147,6 +148,6 @@ export function loadXmpp(): Promise<XmppLib> {
 
 /** xmpp.js once loadXmpp() has resolved; before that, a programming error. */
 export function xmppLib(): XmppLib {
-  if (!loaded) throw new XmppError('not-connected', 'xmpp.js is not loaded yet (await loadXmpp() first)');
+  if (!loaded) throw new XmppError('not-connected', words('xmpp-not-loaded'));
   return loaded;
 }

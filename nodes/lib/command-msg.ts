@@ -7,6 +7,7 @@ import { isFieldType, type DataForm, type FieldValue, type FormField } from '../
 import { formatJid, parseJid } from '../core/jid';
 import { present, text, timeoutMs } from './msg-fields';
 import { MsgError } from './node-error';
+import type { Detail } from '../core/words';
 
 export const DEFAULT_COMMAND_TIMEOUT_S = 30;
 
@@ -15,7 +16,7 @@ export type CommandMsgErrorCode = 'invalid-form' | 'invalid-note' | 'no-target' 
 export class CommandMsgError extends MsgError {
   declare readonly code: CommandMsgErrorCode;
 
-  constructor(code: CommandMsgErrorCode, detail = '') {
+  constructor(code: CommandMsgErrorCode, detail: Detail = '') {
     super('xmpp-command', code, detail);
     this.name = 'CommandMsgError';
   }

@@ -12,6 +12,7 @@ import type { SessionOptions } from '../core/session/session';
 import { DEFAULT_INBOUND } from '../core/session/stream-parser';
 import { readCa, normalizePin, type TlsTrust, type TrustMode } from '../core/session/tls-trust';
 import { checkWebSocketUrl } from '../core/session/websocket-address';
+import { words } from '../core/words';
 
 export interface XmppConfigDef extends NodeDef {
   jid: string;
@@ -61,7 +62,7 @@ function whole(text: string | undefined, fallback: number, min: number, max: num
 
 export function readJid(text: string): Jid {
   const parsed = parseJid(text);
-  if (!parsed.local) throw new XmppError('invalid-jid', `"${text}" (an account needs user@domain)`);
+  if (!parsed.local) throw new XmppError('invalid-jid', words('jid', { jid: text, why: words('account-jid') }));
   return { ...parsed, resource: parsed.resource || defaultResource() };
 }
 
@@ -77,11 +78,11 @@ export function readPresence(def: Pick<XmppConfigDef, 'show' | 'status' | 'prior
 export function readTrust(def: Pick<XmppConfigDef, 'trust' | 'ca' | 'pin'>): TlsTrust {
   const mode = (TRUST.includes(def.trust) ? def.trust : 'system') as TrustMode;
   if (mode === 'ca') {
-    if (!def.ca?.trim()) throw new XmppError('tls-untrusted', 'no CA certificate given');
+    if (!def.ca?.trim()) throw new XmppError('tls-untrusted', words('no-ca'));
     return { mode, ca: readCa(def.ca) };
   }
   if (mode === 'pin') {
-    if (normalizePin(def.pin ?? '').length !== 64) throw new XmppError('tls-untrusted', 'the pin must be a SHA-256 fingerprint (64 hex digits)');
+    if (normalizePin(def.pin ?? '').length !== 64) throw new XmppError('tls-untrusted', words('bad-pin'));
     return { mode, pin: def.pin };
   }
   return { mode };

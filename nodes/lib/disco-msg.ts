@@ -5,6 +5,7 @@ import { formatJid, parseJid } from '../core/jid';
 import { forbiddenXmlCharAt } from '../core/xml-text';
 import type { DataForm, DiscoInfo, DiscoItem, Identity } from '../core/disco/disco-stanza';
 import { positiveNumber, present, text, timeoutMs } from './msg-fields';
+import { words, type Detail } from '../core/words';
 
 export type QueryKind = 'info' | 'items' | 'version' | 'walk';
 export const QUERY_KINDS: readonly QueryKind[] = ['info', 'items', 'version', 'walk'];
@@ -19,7 +20,7 @@ export type DiscoMsgErrorCode = 'no-target' | 'invalid-query' | 'invalid-node' |
 export class DiscoMsgError extends MsgError {
   declare readonly code: DiscoMsgErrorCode;
 
-  constructor(code: DiscoMsgErrorCode, detail = '') {
+  constructor(code: DiscoMsgErrorCode, detail: Detail = '') {
     super('disco-query', code, detail);
     this.name = 'DiscoMsgError';
   }
@@ -110,7 +111,7 @@ export function replyIdOf(msg: Record<string, unknown>): string | undefined {
  */
 function xmlText<T extends string | undefined>(value: T, where: string): T {
   const bad = value === undefined ? undefined : forbiddenXmlCharAt(value);
-  if (bad !== undefined) throw new DiscoMsgError('invalid-answer', `${where} has ${bad}, a character XML cannot carry`);
+  if (bad !== undefined) throw new DiscoMsgError('invalid-answer', words('has-xml-char', { field: where, char: bad }));
   return value;
 }
 
@@ -120,17 +121,17 @@ function optionalText(value: unknown, where: string): string | undefined {
 
 function stringList(value: unknown, what: string): string[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new DiscoMsgError('invalid-answer', `${what} must be a list of texts`);
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new DiscoMsgError('invalid-answer', words('text-list', { field: what }));
   return (value as string[]).map((v, i) => xmlText(v, `${what}[${i}]`));
 }
 
 function readIdentity(value: unknown, i: number): Identity {
-  if (!value || typeof value !== 'object') throw new DiscoMsgError('invalid-answer', 'an identity must be an object');
+  const where = `identities[${i}]`;
+  if (!value || typeof value !== 'object') throw new DiscoMsgError('invalid-answer', words('must-be-object', { field: where }));
   const { category, type, name, lang } = value as Record<string, unknown>;
   if (typeof category !== 'string' || category === '' || typeof type !== 'string' || type === '') {
-    throw new DiscoMsgError('invalid-answer', 'an identity needs a category and a type');
+    throw new DiscoMsgError('invalid-answer', words('disco-identity', { field: where }));
   }
-  const where = `identities[${i}]`;
   return {
     category: xmlText(category, `${where}.category`),
     type: xmlText(type, `${where}.type`),
@@ -140,25 +141,25 @@ function readIdentity(value: unknown, i: number): Identity {
 }
 
 function readForm(value: unknown, i: number): DataForm {
-  if (!value || typeof value !== 'object') throw new DiscoMsgError('invalid-answer', 'a form must be an object');
-  const { type, formType, fields } = value as Record<string, unknown>;
   const where = `forms[${i}]`;
+  if (!value || typeof value !== 'object') throw new DiscoMsgError('invalid-answer', words('must-be-object', { field: where }));
+  const { type, formType, fields } = value as Record<string, unknown>;
   const read: Record<string, string[]> = {};
   if (fields !== undefined && fields !== null) {
-    if (typeof fields !== 'object' || Array.isArray(fields)) throw new DiscoMsgError('invalid-answer', 'form fields must be an object');
+    if (typeof fields !== 'object' || Array.isArray(fields)) throw new DiscoMsgError('invalid-answer', words('must-be-object', { field: `${where}.fields` }));
     for (const [name, values] of Object.entries(fields as Record<string, unknown>)) {
-      xmlText(name, `${where} a field name`);
-      read[name] = typeof values === 'string' ? [xmlText(values, `${where} field values`)] : stringList(values, `${where} field values`);
+      xmlText(name, `${where}.fields`);
+      read[name] = typeof values === 'string' ? [xmlText(values, `${where}.fields`)] : stringList(values, `${where}.fields`);
     }
   }
   return { type: optionalText(type, `${where}.type`) ?? 'result', formType: optionalText(formType, `${where}.formType`), fields: read };
 }
 
 function readItem(value: unknown, i: number): DiscoItem {
-  if (!value || typeof value !== 'object') throw new DiscoMsgError('invalid-answer', 'an item must be an object');
-  const { jid, name, node } = value as Record<string, unknown>;
-  if (typeof jid !== 'string' || jid.trim() === '') throw new DiscoMsgError('invalid-answer', 'an item needs a jid');
   const where = `items[${i}]`;
+  if (!value || typeof value !== 'object') throw new DiscoMsgError('invalid-answer', words('must-be-object', { field: where }));
+  const { jid, name, node } = value as Record<string, unknown>;
+  if (typeof jid !== 'string' || jid.trim() === '') throw new DiscoMsgError('invalid-answer', words('disco-item-jid', { field: `${where}.jid` }));
   return {
     // Checked before parsing: the JID rules alone let some of these characters through.
     jid: formatJid(parseJid(xmlText(jid, `${where}.jid`))),
@@ -176,19 +177,19 @@ export function readAnswer(kind: 'info' | 'items', payload: unknown): DiscoInfo 
   if (kind === 'items') {
     const list = Array.isArray(payload) ? payload : typeof payload === 'object' ? (payload as Record<string, unknown>).items : undefined;
     if (list === undefined || list === null) return [];
-    if (!Array.isArray(list)) throw new DiscoMsgError('invalid-answer', 'items must be a list');
+    if (!Array.isArray(list)) throw new DiscoMsgError('invalid-answer', words('must-be-list', { field: 'items' }));
     return list.map(readItem);
   }
-  if (typeof payload !== 'object' || Array.isArray(payload)) throw new DiscoMsgError('invalid-answer', 'the info must be an object');
+  if (typeof payload !== 'object' || Array.isArray(payload)) throw new DiscoMsgError('invalid-answer', words('must-be-object', { field: 'msg.payload' }));
   const { identities, features, forms } = payload as Record<string, unknown>;
-  if (identities !== undefined && identities !== null && !Array.isArray(identities)) throw new DiscoMsgError('invalid-answer', 'identities must be a list');
-  if (forms !== undefined && forms !== null && !Array.isArray(forms)) throw new DiscoMsgError('invalid-answer', 'forms must be a list');
+  if (identities !== undefined && identities !== null && !Array.isArray(identities)) throw new DiscoMsgError('invalid-answer', words('must-be-list', { field: 'identities' }));
+  if (forms !== undefined && forms !== null && !Array.isArray(forms)) throw new DiscoMsgError('invalid-answer', words('must-be-list', { field: 'forms' }));
   const info: DiscoInfo = {
     identities: ((identities as unknown[] | null | undefined) ?? []).map(readIdentity),
     features: stringList(features, 'features'),
     forms: ((forms as unknown[] | null | undefined) ?? []).map(readForm),
   };
   // XEP-0030: an entity (and a node) has at least one identity.
-  if (info.identities.length === 0) throw new DiscoMsgError('invalid-answer', 'at least one identity is needed');
+  if (info.identities.length === 0) throw new DiscoMsgError('invalid-answer', words('disco-no-identity'));
   return info;
 }

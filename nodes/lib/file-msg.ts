@@ -9,6 +9,7 @@ import { fileNameOf, type FileMessage, type Files, type OutgoingFile } from '../
 import { isMediaType, mediaTypeOf } from '../core/files/media-types';
 import { outgoingMessage, type OutDefaults } from './message-msg';
 import { MsgError } from './node-error';
+import { words, type Detail, type WordsValue } from '../core/words';
 
 export type FileSource = { kind: 'buffer'; data: Buffer } | { kind: 'path'; path: string } | { kind: 'url'; url: string };
 
@@ -30,7 +31,7 @@ export type FileMsgErrorCode = 'invalid-file' | 'file-unreadable';
 export class FileMsgError extends MsgError {
   declare readonly code: FileMsgErrorCode;
 
-  constructor(code: FileMsgErrorCode, detail = '') {
+  constructor(code: FileMsgErrorCode, detail: Detail = '') {
     super('xmpp-out', code, detail);
     this.name = 'FileMsgError';
   }
@@ -50,17 +51,17 @@ function baseName(path: string): string {
 }
 
 /** A name the upload service takes: no path separators or control characters, at most 200 characters. */
-function checkedName(value: unknown, what: string): string {
-  if (typeof value !== 'string' || value.trim() === '') throw new FileMsgError('invalid-file', `${what} must be a file name`);
+function checkedName(value: unknown, what: WordsValue): string {
+  if (typeof value !== 'string' || value.trim() === '') throw new FileMsgError('invalid-file', words('file-name', { field: what }));
   const name = value.trim();
-  if (/[\u0000-\u001F\u007F/\\]/.test(name)) throw new FileMsgError('invalid-file', `${what} must be a name without "/", "\\" or control characters`);
-  if (name.length > 200) throw new FileMsgError('invalid-file', `${what} is longer than 200 characters`);
+  if (/[\u0000-\u001F\u007F/\\]/.test(name)) throw new FileMsgError('invalid-file', words('file-name-chars', { field: what }));
+  if (name.length > 200) throw new FileMsgError('invalid-file', words('file-name-long', { field: what }));
   return name;
 }
 
 function checkedType(value: unknown, what: string): string | undefined {
   if (!given(value)) return undefined;
-  if (typeof value !== 'string' || !isMediaType(value.trim())) throw new FileMsgError('invalid-file', `${what} must be a media type such as image/png`);
+  if (typeof value !== 'string' || !isMediaType(value.trim())) throw new FileMsgError('invalid-file', words('media-type', { field: what }));
   return value.trim();
 }
 
@@ -74,7 +75,7 @@ export function fileRequest(msg: NodeMessage): FileRequest | undefined {
   const record = msg as NodeMessage & { file?: unknown; filename?: unknown; mimetype?: unknown };
   if (given(record.file)) return fileFromMsgFile(record.file, msg.payload);
   if (Buffer.isBuffer(msg.payload) && given(record.filename)) {
-    if (typeof record.filename !== 'string') throw new FileMsgError('invalid-file', 'msg.filename must be text');
+    if (typeof record.filename !== 'string') throw new FileMsgError('invalid-file', words('must-be-text', { field: 'msg.filename' }));
     const name = checkedName(baseName(record.filename), 'msg.filename');
     return { source: { kind: 'buffer', data: msg.payload }, name, type: checkedType(record.mimetype, 'msg.mimetype'), caption: undefined };
   }
@@ -82,27 +83,27 @@ export function fileRequest(msg: NodeMessage): FileRequest | undefined {
 }
 
 function fileFromMsgFile(file: unknown, payload: unknown): FileRequest {
-  if (!isRecord(file)) throw new FileMsgError('invalid-file', 'msg.file must be an object { path | url | buffer, name, type }');
+  if (!isRecord(file)) throw new FileMsgError('invalid-file', words('file-shape'));
   const sources = (['path', 'url', 'buffer'] as const).filter((key) => given(file[key]));
-  if (sources.length !== 1) throw new FileMsgError('invalid-file', 'msg.file needs exactly one of path, url and buffer');
+  if (sources.length !== 1) throw new FileMsgError('invalid-file', words('file-one-source'));
   let source: FileSource;
   let derived: string;
   if (sources[0] === 'buffer') {
-    if (!Buffer.isBuffer(file.buffer)) throw new FileMsgError('invalid-file', 'msg.file.buffer must be a Buffer');
-    if (!given(file.name)) throw new FileMsgError('invalid-file', 'msg.file.name is needed with msg.file.buffer');
+    if (!Buffer.isBuffer(file.buffer)) throw new FileMsgError('invalid-file', words('file-buffer'));
+    if (!given(file.name)) throw new FileMsgError('invalid-file', words('file-buffer-name'));
     source = { kind: 'buffer', data: file.buffer };
     derived = '';
   } else if (sources[0] === 'path') {
-    if (typeof file.path !== 'string' || file.path.trim() === '') throw new FileMsgError('invalid-file', 'msg.file.path must be text');
+    if (typeof file.path !== 'string' || file.path.trim() === '') throw new FileMsgError('invalid-file', words('must-be-text', { field: 'msg.file.path' }));
     source = { kind: 'path', path: file.path.trim() };
     derived = baseName(source.path);
   } else {
     const url = typeof file.url === 'string' ? parsedHttpUrl(file.url.trim()) : undefined;
-    if (!url) throw new FileMsgError('invalid-file', 'msg.file.url must be an http:// or https:// URL');
+    if (!url) throw new FileMsgError('invalid-file', words('file-url'));
     source = { kind: 'url', url };
     derived = fileNameOf(url);
   }
-  const name = checkedName(given(file.name) ? file.name : derived, given(file.name) ? 'msg.file.name' : 'the file name');
+  const name = checkedName(given(file.name) ? file.name : derived, given(file.name) ? 'msg.file.name' : words('file-name-derived'));
   return { source, name, type: checkedType(file.type, 'msg.file.type'), caption: captionOf(payload) };
 }
 
@@ -138,13 +139,13 @@ export async function loadFile(request: FileRequest, files: Pick<Files, 'service
   let size: number;
   try {
     const info = await stat(source.path);
-    if (!info.isFile()) throw new FileMsgError('file-unreadable', `${source.path}: not a file`);
+    if (!info.isFile()) throw new FileMsgError('file-unreadable', words('not-a-file', { path: source.path }));
     size = info.size;
   } catch (error) {
     throw unreadable(error, source.path);
   }
   const most = limit ?? READ_LIMIT_WITHOUT_SERVICE_LIMIT;
-  if (size > most) throw new FileError('too-large', `${name} has ${size} bytes; the upload service takes at most ${most}`);
+  if (size > most) throw new FileError('too-large', words('file-over-service', { name, bytes: size, max: most }));
   try {
     return { name, type, data: await readFile(source.path) };
   } catch (error) {
@@ -155,5 +156,5 @@ export async function loadFile(request: FileRequest, files: Pick<Files, 'service
 function unreadable(error: unknown, path: string): Error {
   if (error instanceof MsgError) return error;
   const code = (error as NodeJS.ErrnoException | undefined)?.code ?? (error instanceof Error ? error.message : 'error');
-  return new FileMsgError('file-unreadable', `${path}: ${code}`);
+  return new FileMsgError('file-unreadable', words('at-place', { place: path, detail: code }));
 }

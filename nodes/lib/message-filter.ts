@@ -3,6 +3,7 @@
 // how old a message may be (XEP-0203 delayed delivery).
 import { ageMs } from '../core/messages/delay';
 import { bareOf, formatJid, parseJid } from '../core/jid';
+import { XmppError } from '../core/errors';
 import type { IncomingMessage } from '../core/messages/message-stanza';
 
 /** The types an xmpp-in node without a room hears (groupchat belongs to rooms). */
@@ -107,7 +108,7 @@ function senderList(entries: string[], wildcards: boolean): { matches(from: stri
     try {
       if (wildcards && entry.startsWith('*@')) {
         const jid = parseJid(entry.slice(2));
-        if (jid.local || jid.resource) throw new Error('not a domain');
+        if (jid.local || jid.resource) throw new XmppError('invalid-jid', entry);
         domains.add(jid.domain);
         continue;
       }

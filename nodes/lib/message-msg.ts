@@ -5,6 +5,7 @@ import { bareOf, formatJid, parseJid } from '../core/jid';
 import type { Delay } from '../core/messages/delay';
 import { isMessageType, type IncomingMessage, type MessageType, type OutgoingMessage } from '../core/messages/message-stanza';
 import type { Oob } from '../core/files/oob-stanza';
+import { words } from '../core/words';
 
 /** What xmpp-in puts in msg.xmpp. */
 export interface MessageMeta {
@@ -75,7 +76,7 @@ export function payloadText(payload: unknown): string {
     try {
       return JSON.stringify(payload);
     } catch (error) {
-      throw new XmppError('invalid-payload', error instanceof Error ? error.message : 'not JSON');
+      throw new XmppError('invalid-payload', words('not-json', { reason: error instanceof Error ? error.message : '' }));
     }
   }
   throw new XmppError('invalid-payload', typeof payload);
@@ -84,7 +85,7 @@ export function payloadText(payload: unknown): string {
 function optionalText(value: unknown, name: string): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value === 'string' || typeof value === 'number') return String(value);
-  throw new XmppError('invalid-payload', `msg.${name} must be text`);
+  throw new XmppError('invalid-payload', words('must-be-text', { field: `msg.${name}` }));
 }
 
 /**
@@ -109,7 +110,7 @@ export function outgoingMessage(msg: NodeMessage, defaults: OutDefaults, ownJid:
   const jid = parseJid(recipient);
   if (!jid.local && !jid.domain.includes('.') && !jid.domain.includes(':')) {
     // A bare word is almost always a forgotten "@domain", not a server's address.
-    throw new XmppError('invalid-jid', `"${jid.domain}" (no "@domain")`);
+    throw new XmppError('invalid-jid', words('jid', { jid: jid.domain, why: words('topic-no-domain') }));
   }
 
   const requestedType = msg.type ?? (meta && isMessageType(meta.type) ? meta.type : undefined) ?? defaults.type;
@@ -127,7 +128,7 @@ export function receiptWanted(msg: NodeMessage, nodeSetting: boolean): boolean {
   const given = (msg as NodeMessage & { receipt?: unknown }).receipt;
   if (given === undefined || given === null) return nodeSetting;
   if (typeof given === 'boolean') return given;
-  throw new XmppError('invalid-payload', 'msg.receipt must be true or false');
+  throw new XmppError('invalid-payload', words('receipt-boolean'));
 }
 
 /** The msg with msg.xmpp.id set to the id of the message sent for it (msg.xmpp kept otherwise). */

@@ -7,17 +7,26 @@ import { FormError } from '../core/forms/form-error';
 import { DeliveryError } from '../core/messages/delivery-error';
 import { RoomError } from '../core/rooms/room';
 import { RpcFaultError } from '../core/rpc/rpc-stanza';
-import { triedText, type Translate } from './status-text';
+import { detailCode, wordsOf, type Detail, type Words } from '../core/words';
+import { detailText, triedText, type Translate } from './status-text';
 
 /** A msg a node cannot use: `code` is a locale key under `<section>.error`. */
 export class MsgError extends Error {
+  /** What was wrong, as data; words as a language-free code. */
+  readonly detail: string;
+  /** The detail as words, translated when the error is told. */
+  readonly words: Words | undefined;
+
   constructor(
     readonly section: string,
     readonly code: string,
-    readonly detail = '',
+    detail: Detail = '',
   ) {
-    super(detail ? `${code}: ${detail}` : code);
+    const text = detailCode(detail);
+    super(text ? `${code}: ${text}` : code);
     this.name = 'MsgError';
+    this.detail = text;
+    this.words = wordsOf(detail);
   }
 }
 
@@ -25,18 +34,18 @@ export class MsgError extends Error {
 export function describeError(t: Translate, error: unknown, section?: string): string {
   // Texts put the detail in brackets; without one, the brackets go too.
   const text = (key: string, substitutions: Record<string, string>): string => t(key, substitutions).replace(/ \(\)$/, '');
-  if (error instanceof MsgError) return text(`${error.section}.error.${error.code}`, { detail: error.detail });
+  if (error instanceof MsgError) return text(`${error.section}.error.${error.code}`, { detail: detailText(t, error) });
   // Values that do not fit a command's form, named by the field.
   if (error instanceof FormError) return t(`xmpp-command.form-error.${error.code}`, { field: error.field });
-  if (error instanceof FileError) return text(`xmpp-config.file-error.${error.code}`, { detail: error.detail });
+  if (error instanceof FileError) return text(`xmpp-config.file-error.${error.code}`, { detail: detailText(t, error) });
   // A room's failure in the words of the node that uses the room (xmpp-in, xmpp-out).
-  if (error instanceof RoomError) return text(`${section ?? 'xmpp-config'}.error.${error.code}`, { detail: error.detail, room: error.room });
+  if (error instanceof RoomError) return text(`${section ?? 'xmpp-config'}.error.${error.code}`, { detail: detailText(t, error), room: error.room });
   // A message that did not arrive names its recipient, and why (the condition, or how long we waited).
   if (error instanceof DeliveryError) {
-    return text(`xmpp-config.error.${error.code}`, { jid: error.recipient, condition: error.condition ?? '', seconds: String(Math.round(error.waitedMs / 1000)), detail: error.detail });
+    return text(`xmpp-config.error.${error.code}`, { jid: error.recipient, condition: error.condition ?? '', seconds: String(Math.round(error.waitedMs / 1000)), detail: detailText(t, error) });
   }
   // A failure to reach the server names the addresses tried, each in words.
-  if (error instanceof XmppError) return text(`xmpp-config.error.${error.code}`, { detail: triedText(t, error) || error.detail });
+  if (error instanceof XmppError) return text(`xmpp-config.error.${error.code}`, { detail: triedText(t, error) || detailText(t, error) });
   return error instanceof Error ? error.message : String(error);
 }
 

@@ -6,6 +6,7 @@ import { bareOf, formatJid, parseJid } from '../core/jid';
 import { isShow, type OwnPresence } from '../core/presence/presence-stanza';
 import type { IncomingPresence } from '../core/presence/presence-stanza';
 import type { XmppClient } from '../core/client';
+import { words } from '../core/words';
 
 export interface PresencePayload {
   available: boolean;
@@ -59,17 +60,17 @@ function readOwnPresence(value: unknown): OwnPresence | 'unavailable' {
   if (value === 'available' || value === '' || value === true) return {};
   if (typeof value === 'string' && isShow(value)) return { show: value };
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new XmppError('invalid-payload', 'msg.presence must be an object { show, status, priority } or "unavailable"');
+    throw new XmppError('invalid-payload', words('presence-shape'));
   }
   const fields = value as Record<string, unknown>;
   if (fields.show === 'unavailable' || fields.available === false) return 'unavailable';
   if (fields.show !== undefined && fields.show !== '' && fields.show !== 'available' && !isShow(fields.show)) {
-    throw new XmppError('invalid-payload', `msg.presence.show "${String(fields.show)}": use available, chat, away, xa, dnd or unavailable`);
+    throw new XmppError('invalid-payload', words('presence-show', { show: String(fields.show) }));
   }
-  if (fields.status !== undefined && typeof fields.status !== 'string') throw new XmppError('invalid-payload', 'msg.presence.status must be text');
+  if (fields.status !== undefined && typeof fields.status !== 'string') throw new XmppError('invalid-payload', words('must-be-text', { field: 'msg.presence.status' }));
   const priority = fields.priority === undefined || fields.priority === '' ? undefined : Number(fields.priority);
   if (priority !== undefined && (!Number.isInteger(priority) || priority < -128 || priority > 127)) {
-    throw new XmppError('invalid-payload', 'msg.presence.priority must be a whole number from -128 to 127');
+    throw new XmppError('invalid-payload', words('presence-priority'));
   }
   return { show: isShow(fields.show) ? fields.show : undefined, status: fields.status as string | undefined, priority };
 }
@@ -84,13 +85,13 @@ export function presenceAction(msg: NodeMessage, defaultTo: string): PresenceAct
   if (msg.subscription !== undefined) {
     const action = msg.subscription;
     if (!(SUBSCRIPTION_ACTIONS as readonly unknown[]).includes(action)) {
-      throw new XmppError('invalid-payload', `msg.subscription "${String(action)}": use subscribe, unsubscribe, approve or deny`);
+      throw new XmppError('invalid-payload', words('subscription-action', { action: String(action) }));
     }
     return { kind: 'subscription', action: action as (typeof SUBSCRIPTION_ACTIONS)[number], to: bareOf(recipient(msg, defaultTo, true) ?? '') };
   }
   if (msg.roster !== undefined) {
     const action = msg.roster;
-    if (!(ROSTER_ACTIONS as readonly unknown[]).includes(action)) throw new XmppError('invalid-payload', `msg.roster "${String(action)}": use add or remove`);
+    if (!(ROSTER_ACTIONS as readonly unknown[]).includes(action)) throw new XmppError('invalid-payload', words('roster-action', { action: String(action) }));
     const name = typeof msg.name === 'string' && msg.name !== '' ? msg.name : undefined;
     return { kind: 'roster', action: action as 'add' | 'remove', to: bareOf(recipient(msg, defaultTo, true) ?? ''), name };
   }

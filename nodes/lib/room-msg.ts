@@ -5,6 +5,7 @@ import { bareOf, formatJid, parseJid } from '../core/jid';
 import type { OutgoingMessage } from '../core/messages/message-stanza';
 import type { RoomMessage, RoomOptions } from '../core/rooms/room';
 import { incomingMsg, payloadText, type IncomingMsg, type MessageMeta } from './message-msg';
+import { words } from '../core/words';
 
 /** How long a message to a room waits for the join before done(err). */
 export const ROOM_JOIN_WAIT_MS = 20_000;
@@ -32,7 +33,7 @@ export function roomOptions(fields: RoomFields, password: string | undefined, ow
   const text = (fields.room ?? '').trim();
   if (text === '') return undefined;
   const jid = parseJid(text);
-  if (!jid.local || jid.resource) throw new XmppError('invalid-jid', `"${text}" (a room is room@service, without "/")`);
+  if (!jid.local || jid.resource) throw new XmppError('invalid-jid', words('jid', { jid: text, why: words('room-jid') }));
   // Without a nick we enter under our account's name.
   const nick = (fields.nick ?? '').trim() || parseJid(ownJid).local || 'node-red';
   const history = Number(fields.history ?? 0);
@@ -91,7 +92,7 @@ export function roomMessage(msg: NodeMessage, room: string): OutgoingMessage {
   const text = (value: unknown, name: string): string | undefined => {
     if (absent(value)) return undefined;
     if (typeof value === 'string' || typeof value === 'number') return String(value);
-    throw new XmppError('invalid-payload', `msg.${name} must be text`);
+    throw new XmppError('invalid-payload', words('must-be-text', { field: `msg.${name}` }));
   };
   const record = msg as NodeMessage & { subject?: unknown; thread?: unknown };
   return { to: room, type: 'groupchat', body: payloadText(msg.payload), subject: text(record.subject, 'subject'), thread: text(record.thread, 'thread') };

@@ -8,6 +8,7 @@ import type { RpcFault, RpcOutcome } from '../core/rpc/rpc-stanza';
 import { FAULT, FAULT_TEXT } from '../core/rpc/rpc-faults';
 import type { RpcValue } from '../core/rpc/xmlrpc';
 import { listOf, present, text, timeoutMs } from './msg-fields';
+import { words, type Detail } from '../core/words';
 
 export const DEFAULT_TIMEOUT_S = 10;
 /** The fault a call gets when the flow does not reply in time. */
@@ -21,7 +22,7 @@ export type RpcMsgErrorCode = 'no-method' | 'invalid-method' | 'no-target' | 'ba
 export class RpcMsgError extends MsgError {
   declare readonly code: RpcMsgErrorCode;
 
-  constructor(code: RpcMsgErrorCode, detail = '') {
+  constructor(code: RpcMsgErrorCode, detail: Detail = '') {
     super('iq-rpc', code, detail);
     this.name = 'RpcMsgError';
   }
@@ -126,10 +127,10 @@ export function readRawMsg(msg: Record<string, unknown>, defaults: RawDefaults):
   if (typeof payload === 'string' && payload.trim().startsWith('<')) child = payload;
   else if (typeof payload === 'object' && payload !== null && !Array.isArray(payload) && !Buffer.isBuffer(payload)) {
     const spec = payload as Record<string, unknown>;
-    if (typeof spec.name !== 'string' || typeof spec.xmlns !== 'string' || spec.name === '' || spec.xmlns === '') throw new RpcMsgError('invalid-child', 'an object needs name and xmlns');
+    if (typeof spec.name !== 'string' || typeof spec.xmlns !== 'string' || spec.name === '' || spec.xmlns === '') throw new RpcMsgError('invalid-child', words('iq-element-name'));
     const attrs: Record<string, string> = {};
     if (spec.attrs !== undefined) {
-      if (typeof spec.attrs !== 'object' || spec.attrs === null) throw new RpcMsgError('invalid-child', 'attrs must be an object');
+      if (typeof spec.attrs !== 'object' || spec.attrs === null) throw new RpcMsgError('invalid-child', words('iq-attrs'));
       for (const [key, value] of Object.entries(spec.attrs as Record<string, unknown>)) if (value !== undefined && value !== null) attrs[key] = String(value);
     }
     child = { name: spec.name, xmlns: spec.xmlns, attrs };

@@ -3,6 +3,7 @@ import type { NodeStatus } from 'node-red';
 import type { XmppError } from '../core/errors';
 import type { SessionStatus } from '../core/session/session';
 import { UnreachableError } from '../core/session/tried-addresses';
+import type { Words } from '../core/words';
 
 export type Translate = (key: string, substitutions?: Record<string, string | number>) => string;
 
@@ -19,8 +20,20 @@ export function shortJid(jid: string): string {
   return shorten(slash === -1 ? jid : jid.slice(0, slash));
 }
 
+/** Words from the core in the user's language (xmpp-config.detail.<key>), words within words too. */
+export function wordsText(t: Translate, words: Words): string {
+  const data: Record<string, string | number> = {};
+  for (const [name, value] of Object.entries(words.data)) data[name] = typeof value === 'object' ? wordsText(t, value) : value;
+  return t(`xmpp-config.detail.${words.key}`, data);
+}
+
+/** An error's detail for the user: its words translated, else its data as it is. */
+export function detailText(t: Translate, error: { readonly detail: string; readonly words?: Words | undefined }): string {
+  return error.words ? wordsText(t, error.words) : error.detail;
+}
+
 export function reasonText(t: Translate, error: XmppError): string {
-  return t(`xmpp-config.reason.${error.code}`, { detail: error.detail });
+  return t(`xmpp-config.reason.${error.code}`, { detail: detailText(t, error) });
 }
 
 /** Every address tried and how it failed, in the user's words ("[::1]:5222 refused, 127.0.0.1:5222 timed out"); empty when none was. */

@@ -13,6 +13,7 @@ import type { TlsTrust } from '../../nodes/core/session/tls-trust';
 import { eventually } from '../rig/peer';
 import { Prosody } from '../rig/prosody';
 import { configNode, getNode, helper, lastStatus, nodes, startServer, stopServer, type FlowNode } from '../rig/red';
+import { english } from '../unit/english';
 
 const PASSWORD = 'tls-secret-41d9';
 const DOMAIN = 'localhost';
@@ -167,7 +168,7 @@ describe('TLS trust, per connection, against a Prosody with a self-signed certif
       const direct = open('pinwrong', 'direct', 'tls', wrong);
       await refusedUntrusted(starttls);
       await refusedUntrusted(direct);
-      assert.match(direct.session.status.error?.detail ?? '', /pinned fingerprint/);
+      assert.match(english(direct.session.status.error), /pinned fingerprint/);
       // Not stopped before the watch window: the refusal itself must keep the login from happening.
       await neverAuthenticated('pinwrong');
     });

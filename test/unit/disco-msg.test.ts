@@ -2,6 +2,7 @@
 import { strict as assert } from 'node:assert';
 import { DiscoMsgError, queryPayload, readAnswer, readQuery, replyIdOf, timeoutOf } from '../../nodes/lib/disco-msg';
 import { XmppError } from '../../nodes/core/errors';
+import { english } from './english';
 
 const fields = { to: 'example.org', query: 'info', node: '', depth: '1', timeout: '10' };
 
@@ -130,7 +131,7 @@ describe('disco msgs', () => {
           readAnswer(kind, payload);
           return 'accepted';
         } catch (error) {
-          return `${(error as DiscoMsgError).code} ${(error as DiscoMsgError).detail}`;
+          return `${(error as DiscoMsgError).code} ${english(error)}`;
         }
       };
       assert.match(refused('info', { identities: [{ ...identity, name: 'a\uFFFE' }] }), /^invalid-answer identities\[0\]\.name has U\+FFFE at position 1/);
@@ -139,8 +140,8 @@ describe('disco msgs', () => {
       assert.match(refused('info', { identities: [{ ...identity, lang: 'e\u0000n' }] }), /identities\[0\]\.lang has U\+0000/);
       assert.match(refused('info', { identities: [identity], features: ['urn:ok', 'urn:\uFFFF'] }), /features\[1\] has U\+FFFF/);
       assert.match(refused('info', { identities: [identity], forms: [{ formType: 'urn:\uD800x', fields: {} }] }), /forms\[0\]\.formType has U\+D800/);
-      assert.match(refused('info', { identities: [identity], forms: [{ fields: { ['na\u0002me']: 'v' } }] }), /forms\[0\] a field name has U\+0002/);
-      assert.match(refused('info', { identities: [identity], forms: [{ fields: { name: ['ok', 'v\u001F'] } }] }), /forms\[0\] field values\[1\] has U\+001F/);
+      assert.match(refused('info', { identities: [identity], forms: [{ fields: { ['na\u0002me']: 'v' } }] }), /forms\[0\]\.fields has U\+0002/);
+      assert.match(refused('info', { identities: [identity], forms: [{ fields: { name: ['ok', 'v\u001F'] } }] }), /forms\[0\]\.fields\[1\] has U\+001F/);
       assert.match(refused('items', [{ jid: 'a@example.org/r\uFFFE' }]), /items\[0\]\.jid has U\+FFFE/);
       assert.match(refused('items', [{ jid: 'a@example.org', name: 'x\uDC00' }]), /items\[0\]\.name has U\+DC00/);
       assert.match(refused('items', [{ jid: 'a@example.org', node: 'n\u0008' }]), /items\[0\]\.node has U\+0008/);

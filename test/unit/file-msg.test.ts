@@ -17,13 +17,14 @@ import { fileAddress, fileRequest, FileMsgError, loadFile } from '../../nodes/li
 import { incomingMsg } from '../../nodes/lib/message-msg';
 import { FileServer } from '../rig/file-server';
 import { FakePort } from './fake-port';
+import { english } from './english';
 
 const OWN = 'bot@example.org/flows';
 const defaults = { to: '', type: 'chat' as const, subject: '' };
 const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
 
 function refused(code: string, detail?: RegExp): (error: unknown) => boolean {
-  return (error: unknown) => error instanceof FileMsgError && error.code === code && error.section === 'xmpp-out' && (!detail || detail.test(error.detail));
+  return (error: unknown) => error instanceof FileMsgError && error.code === code && error.section === 'xmpp-out' && (!detail || detail.test(english(error)));
 }
 
 describe('files as msgs (lib)', () => {

@@ -8,6 +8,7 @@ import { FileError } from '../../nodes/core/files/file-error';
 import { httpGet, httpPut } from '../../nodes/core/files/http-transfer';
 import type { TlsTrust } from '../../nodes/core/session/tls-trust';
 import { FileServer, selfSignedCertificate, type Certificate } from '../rig/file-server';
+import { english } from './english';
 
 const SECRET = 'Bearer slot-secret-7f3a';
 
@@ -40,7 +41,7 @@ describe('HTTP file transfer with a connection’s trust (core)', () => {
   const untrusted = (error: unknown): boolean => error instanceof FileError && error.code === 'tls-untrusted';
 
   it("with the system's CAs refuses the self-signed server: tls-untrusted naming the host, and no request reached it", async () => {
-    await assert.rejects(put({ mode: 'system' }), (error: unknown) => untrusted(error) && (error as FileError).detail === `localhost:${https.port}: DEPTH_ZERO_SELF_SIGNED_CERT`);
+    await assert.rejects(put({ mode: 'system' }), (error: unknown) => untrusted(error) && english(error) === `localhost:${https.port}: DEPTH_ZERO_SELF_SIGNED_CERT`);
     assert.equal(https.connections, 1);
     assert.equal(https.heads.length, 0);
   });
@@ -53,7 +54,7 @@ describe('HTTP file transfer with a connection’s trust (core)', () => {
   });
 
   it("a pin that does not match is refused after the handshake, before the request's headers (the slot's secret) leave", async () => {
-    await assert.rejects(put({ mode: 'pin', pin: 'AB'.repeat(32) }), (error: unknown) => untrusted(error) && /pinned fingerprint/.test((error as FileError).detail));
+    await assert.rejects(put({ mode: 'pin', pin: 'AB'.repeat(32) }), (error: unknown) => untrusted(error) && /pinned fingerprint/.test(english(error)));
     assert.equal(https.connections, 1);
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(https.heads.length, 0, 'not even the request line and headers were sent');
@@ -81,7 +82,7 @@ describe('HTTP file transfer with a connection’s trust (core)', () => {
     const closed = await FileServer.start();
     const url = closed.url('/x');
     await closed.stop();
-    await assert.rejects(put({ mode: 'system' }, url), (error: unknown) => error instanceof FileError && error.code === 'upload-failed' && /ECONNREFUSED/.test(error.detail));
+    await assert.rejects(put({ mode: 'system' }, url), (error: unknown) => error instanceof FileError && error.code === 'upload-failed' && /ECONNREFUSED/.test(english(error)));
   });
 
   describe('downloads', () => {
@@ -104,7 +105,7 @@ describe('HTTP file transfer with a connection’s trust (core)', () => {
         written = body.length;
         response.end(body);
       };
-      await assert.rejects(get('/f', body.length - 1), (error: unknown) => error instanceof FileError && error.code === 'too-large' && error.detail.startsWith(`${body.length} bytes`));
+      await assert.rejects(get('/f', body.length - 1), (error: unknown) => error instanceof FileError && error.code === 'too-large' && english(error).startsWith(`${body.length} bytes`));
       assert.equal(written, body.length);
     });
 
@@ -146,7 +147,7 @@ describe('HTTP file transfer with a connection’s trust (core)', () => {
         } else response.end(body);
       };
       assert.ok((await get('/old', body.length)).data.equals(body));
-      await assert.rejects(get('/down', body.length), (error: unknown) => error instanceof FileError && error.code === 'download-failed' && /https to http/.test(error.detail));
+      await assert.rejects(get('/down', body.length), (error: unknown) => error instanceof FileError && error.code === 'download-failed' && /https to http/.test(english(error)));
       assert.equal(http.requests.length, 0);
     });
 
@@ -155,7 +156,7 @@ describe('HTTP file transfer with a connection’s trust (core)', () => {
         response.write('a little, then nothing');
       };
       const started = Date.now();
-      await assert.rejects(get('/slow', 1000, 300), (error: unknown) => error instanceof FileError && error.code === 'download-failed' && /not done in/.test(error.detail));
+      await assert.rejects(get('/slow', 1000, 300), (error: unknown) => error instanceof FileError && error.code === 'download-failed' && /not done in/.test(english(error)));
       assert.ok(Date.now() - started < 3000);
     });
 

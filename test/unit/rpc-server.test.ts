@@ -10,6 +10,7 @@ import type { BurstLine } from '../../nodes/core/burst-log';
 import type { Refusal } from '../../nodes/core/pending-limit';
 import { loadXmpp, type XmlElement, type XmppLib } from '../../nodes/core/xmpp-lib';
 import { FakePort } from './fake-port';
+import { english } from './english';
 
 const ANYONE: CallerAccess = { mode: 'anyone', callers: [] };
 
@@ -140,7 +141,7 @@ describe('the RPC server', () => {
       });
       const reply = await answer(server, 'a@example.org/r', 'm', []);
       assert.equal(error?.code, 'invalid-payload', JSON.stringify(outcome));
-      assert.match(error?.detail ?? '', where);
+      assert.match(english(error), where);
       assert.match(reply, /<fault>.*-32603.*the result cannot be sent/s);
       assert.ok(!/[\u0000\u0007\uFFFE]|\uD800/.test(reply), 'nothing XML forbids in the answer');
     }

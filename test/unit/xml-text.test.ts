@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { cleanXmlText, forbiddenXmlCharAt, hasForbiddenXmlChars } from '../../nodes/core/xml-text';
+import { words } from '../../nodes/core/words';
 
 describe('XML character cleaning', () => {
   it('removes C0 controls except tab, newline and carriage return', () => {
@@ -28,9 +29,9 @@ describe('XML character cleaning', () => {
 describe('where a forbidden XML character is', () => {
   it('names the first one by code point and position, never the text', () => {
     assert.equal(forbiddenXmlCharAt('fine text, 😀'), undefined);
-    assert.equal(forbiddenXmlCharAt('bell\u0007'), 'U+0007 at position 4');
-    assert.equal(forbiddenXmlCharAt('\uFFFF'), 'U+FFFF at position 0');
-    assert.equal(forbiddenXmlCharAt('ab\uDC00\uD800'), 'U+DC00 at position 2');
-    assert.equal(forbiddenXmlCharAt('bell\u0007'), 'U+0007 at position 4', 'repeatable (no regex state left behind)');
+    assert.deepEqual(forbiddenXmlCharAt('bell\u0007'), words('char-at', { char: 'U+0007', position: 4 }));
+    assert.deepEqual(forbiddenXmlCharAt('\uFFFF'), words('char-at', { char: 'U+FFFF', position: 0 }));
+    assert.deepEqual(forbiddenXmlCharAt('ab\uDC00\uD800'), words('char-at', { char: 'U+DC00', position: 2 }));
+    assert.deepEqual(forbiddenXmlCharAt('bell\u0007'), words('char-at', { char: 'U+0007', position: 4 }), 'repeatable (no regex state left behind)');
   });
 });

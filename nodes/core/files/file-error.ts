@@ -1,5 +1,6 @@
 // Why a file could not be sent or fetched, each failure with a name a flow can branch on
 // (msg.error.code, msg.file.error) and a text in the locales (xmpp-config.file-error.<code>).
+import { detailCode, wordsOf, type Detail, type Words } from '../words';
 
 export const FILE_ERROR_CODES = [
   /** Larger than the upload service takes, or than a download may be. */
@@ -17,14 +18,21 @@ export const FILE_ERROR_CODES = [
 export type FileErrorCode = (typeof FILE_ERROR_CODES)[number];
 
 export class FileError extends Error {
+  /** Extra data for the user: a host, a size, an HTTP status (never a URL's secret parts, never a header); words as a language-free code. */
+  readonly detail: string;
+  /** The detail as words for the nodes to translate. */
+  readonly words: Words | undefined;
+
   constructor(
     readonly code: FileErrorCode,
-    /** Extra words for the user: a host, a size, an HTTP status (never a URL's secret parts, never a header). */
-    readonly detail = '',
+    detail: Detail = '',
     /** The HTTP status, when the server answered with one. */
     readonly status?: number,
   ) {
-    super(detail ? `${code}: ${detail}` : code);
+    const text = detailCode(detail);
+    super(text ? `${code}: ${text}` : code);
     this.name = 'FileError';
+    this.detail = text;
+    this.words = wordsOf(detail);
   }
 }

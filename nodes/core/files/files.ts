@@ -13,6 +13,7 @@ import { httpGet, httpPut } from './http-transfer';
 import { DEFAULT_MEDIA_TYPE, mediaTypeOf } from './media-types';
 import { buildSlotRequest, readSlot } from './upload-stanza';
 import { UploadServiceFinder, type UploadService } from './upload-service';
+import { words } from '../words';
 
 export type FilesPort = Pick<ClientPort, 'xml' | 'jid' | 'request' | 'onLogin'>;
 
@@ -87,7 +88,7 @@ export class Files {
     const service = await this.service();
     const size = file.data.length;
     if (service.maxBytes !== undefined && size > service.maxBytes) {
-      throw new FileError('too-large', `${file.name} has ${size} bytes; ${service.jid} takes at most ${service.maxBytes}`);
+      throw new FileError('too-large', words('file-over-limit', { name: file.name, bytes: size, service: service.jid, max: service.maxBytes }));
     }
     const answer = await this.port.request(buildSlotRequest(this.port.xml, service.jid, { name: file.name, size, type: file.type }), this.timeoutMs);
     const slot = readSlot(answer);

@@ -9,6 +9,7 @@ import type { TLSSocket } from 'node:tls';
 import { classifyConnectionError } from '../errors';
 import { checkPeer, tlsOptions, type TlsTrust } from '../session/tls-trust';
 import { FileError } from './file-error';
+import { words } from '../words';
 
 type Failure = 'upload-failed' | 'download-failed';
 
@@ -54,8 +55,8 @@ interface Exchange {
 function asFileError(error: unknown, failure: Failure, host: string): FileError {
   if (error instanceof FileError) return error;
   const named = classifyConnectionError(error);
-  if (named.code === 'tls-untrusted') return new FileError('tls-untrusted', `${host}: ${named.detail}`);
-  return new FileError(failure, `${host}: ${named.detail || named.code}`);
+  if (named.code === 'tls-untrusted') return new FileError('tls-untrusted', words('at-place', { place: host, detail: named.words ?? named.detail }));
+  return new FileError(failure, words('at-place', { place: host, detail: named.words ?? (named.detail || named.code) }));
 }
 
 /**
@@ -100,7 +101,7 @@ function exchange(
     opened(request);
     // Errors after the answer arrived are the reader's; this listener keeps them from being uncaught.
     request.on('error', fail);
-    request.setTimeout(idleMs, () => request.destroy(new FileError(failure, `${url.host}: no answer in ${Math.round(idleMs / 1000)} s`)));
+    request.setTimeout(idleMs, () => request.destroy(new FileError(failure, words('http-idle', { host: url.host, seconds: Math.round(idleMs / 1000) }))));
     request.once('socket', (socket) => {
       if (!secure) {
         send(request);
@@ -108,7 +109,7 @@ function exchange(
       }
       socket.once('secureConnect', () => {
         const refused = checkPeer(socket as TLSSocket, trust);
-        if (refused) fail(new FileError('tls-untrusted', `${url.host}: ${refused.detail}`));
+        if (refused) fail(new FileError('tls-untrusted', words('at-place', { place: url.host, detail: refused.words ?? refused.detail })));
         else send(request);
       });
     });
@@ -153,7 +154,7 @@ export async function httpPut(url: string, body: Buffer, options: PutOptions): P
   if (status < 200 || status > 299) {
     // The server may answer before it has read everything: stop sending.
     request.destroy();
-    throw new FileError('upload-failed', `HTTP ${status} from ${target.host}`, status);
+    throw new FileError('upload-failed', words('http-status', { status, host: target.host }), status);
   }
 }
 
@@ -167,12 +168,12 @@ export async function httpGet(url: string, options: GetOptions): Promise<Fetched
   let current: ClientRequest | undefined;
   let late: FileError | undefined;
   const deadline = setTimeout(() => {
-    late = new FileError('download-failed', `${target.host}: not done in ${Math.round(options.deadlineMs / 1000)} s`);
+    late = new FileError('download-failed', words('http-deadline', { host: target.host, seconds: Math.round(options.deadlineMs / 1000) }));
     current?.destroy(late);
   }, options.deadlineMs);
   try {
     for (let redirects = 0; ; redirects += 1) {
-      if (target.protocol !== 'https:' && target.protocol !== 'http:') throw new FileError('download-failed', `not an http(s) URL (${target.protocol})`);
+      if (target.protocol !== 'https:' && target.protocol !== 'http:') throw new FileError('download-failed', words('http-not-http', { protocol: target.protocol }));
       const { request, response } = await exchange(
         target,
         'GET',
@@ -192,20 +193,20 @@ export async function httpGet(url: string, options: GetOptions): Promise<Fetched
         try {
           next = new URL(location, target);
         } catch {
-          throw new FileError('download-failed', `${target.host}: redirected to something that is no URL`);
+          throw new FileError('download-failed', words('http-bad-redirect', { host: target.host }));
         }
-        if (target.protocol === 'https:' && next.protocol !== 'https:') throw new FileError('download-failed', `${target.host}: redirected from https to ${next.protocol}`);
+        if (target.protocol === 'https:' && next.protocol !== 'https:') throw new FileError('download-failed', words('http-downgrade', { host: target.host, protocol: next.protocol }));
         target = next;
         continue;
       }
       if (status !== 200) {
         request.destroy();
-        throw new FileError('download-failed', `HTTP ${status} from ${target.host}`, status);
+        throw new FileError('download-failed', words('http-status', { status, host: target.host }), status);
       }
       const announced = Number(response.headers['content-length']);
       if (Number.isFinite(announced) && announced > options.maxBytes) {
         request.destroy();
-        throw new FileError('too-large', `${announced} bytes from ${target.host}, more than the ${options.maxBytes} allowed`);
+        throw new FileError('too-large', words('http-announced-large', { bytes: announced, host: target.host, max: options.maxBytes }));
       }
       const data = await readBody(request, response, options.maxBytes, target.host, () => late);
       const type = response.headers['content-type']?.split(';')[0]?.trim().toLowerCase() || undefined;
@@ -226,7 +227,7 @@ function readBody(request: ClientRequest, response: IncomingMessage, maxBytes: n
       size += chunk.length;
       if (size > maxBytes) {
         request.destroy();
-        reject(new FileError('too-large', `more than the ${maxBytes} bytes allowed from ${host}`));
+        reject(new FileError('too-large', words('http-too-large', { max: maxBytes, host })));
         return;
       }
       chunks.push(chunk);
@@ -234,7 +235,7 @@ function readBody(request: ClientRequest, response: IncomingMessage, maxBytes: n
     response.on('end', () => resolve(Buffer.concat(chunks, size)));
     response.on('error', fail);
     response.on('close', () => {
-      if (!response.complete) fail(new FileError('download-failed', `${host}: the connection closed before the end`));
+      if (!response.complete) fail(new FileError('download-failed', words('http-cut', { host })));
     });
   });
 }

@@ -5,6 +5,7 @@ import type { DiscoInfo } from '../disco/disco-stanza';
 import type { XmlElement, XmlFactory } from '../xmpp-lib';
 import { cleanXmlText } from '../xml-text';
 import { FileError } from './file-error';
+import { words } from '../words';
 
 export interface FileDescription {
   name: string;
@@ -56,7 +57,7 @@ export function readSlot(answer: XmlElement): Slot {
   const put = slot?.getChild('put');
   const putUrl = httpUrl(put?.attrs.url);
   const getUrl = httpUrl(slot?.getChild('get')?.attrs.url);
-  if (!put || !putUrl || !getUrl) throw new FileError('upload-failed', 'the upload service answered without a usable slot');
+  if (!put || !putUrl || !getUrl) throw new FileError('upload-failed', words('upload-no-slot'));
   const headers: Record<string, string> = {};
   for (const header of put.getChildren('header')) {
     const name = ALLOWED_HEADERS[(header.attrs.name ?? '').trim().toLowerCase()];

@@ -5,6 +5,7 @@ import { XmppError } from '../errors';
 import { bareOf, formatJid, parseJid, type Jid } from '../jid';
 import { stanzaError } from '../stanza-error';
 import type { XmlElement } from '../xmpp-lib';
+import { words } from '../words';
 
 export interface IqCallerPort {
   /** Writes the request (through the gate); rejects when it cannot be written. */
@@ -35,7 +36,7 @@ export class IqCaller {
     iq.attrs.id = id;
     const to = iq.attrs.to;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => settle(new XmppError('timeout', `no answer from ${to ?? 'the server'} within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+      const timer = setTimeout(() => settle(new XmppError('timeout', to === undefined ? words('no-answer-server', { seconds: Math.round(timeoutMs / 1000) }) : words('no-answer-from', { jid: to, seconds: Math.round(timeoutMs / 1000) }))), timeoutMs);
       const settle = (error: XmppError | undefined, answer?: XmlElement): void => {
         if (this.pending.get(id)?.settle !== settle) return;
         clearTimeout(timer);

@@ -5,6 +5,7 @@
 import { XmppError } from '../errors';
 import { errorElement } from '../stanza-error';
 import type { XmlElement, XmlFactory } from '../xmpp-lib';
+import { words } from '../words';
 
 /** A query as its handler sees it. */
 export interface IncomingIq {
@@ -64,5 +65,5 @@ export function answerTooLarge(xml: XmlFactory, iq: IncomingIq, child: XmlElemen
   const wrapper = xml('iq', { to: iq.from || undefined, id: iq.id, type: 'result' }).toString();
   const bytes = Buffer.byteLength(wrapper, 'utf8') + Buffer.byteLength(child.toString(), 'utf8') + '</iq>'.length;
   if (bytes <= limit) return undefined;
-  return new XmppError('too-large', `${Math.ceil(bytes / 1024)} KiB, limit ${Math.floor(limit / 1024)} KiB`);
+  return new XmppError('too-large', words('size-limit', { kib: Math.ceil(bytes / 1024), limit: Math.floor(limit / 1024) }));
 }

@@ -4,6 +4,7 @@
 import { XmppError } from '../errors';
 import type { ClientPort } from '../port';
 import { xmppLib, type XmlElement } from '../xmpp-lib';
+import { words } from '../words';
 
 export interface ElementSpec {
   name: string;
@@ -33,12 +34,12 @@ export function childElement(given: string | ElementSpec): XmlElement {
     try {
       el = lib.parse(given.trim());
     } catch (error) {
-      throw new XmppError('invalid-payload', `the XML does not parse: ${error instanceof Error ? error.message : ''}`.trim());
+      throw new XmppError('invalid-payload', words('iq-xml-unparsable', { reason: error instanceof Error ? error.message : '' }));
     }
-    if (!el || !el.attrs.xmlns) throw new XmppError('invalid-payload', 'the IQ child needs its own xmlns');
+    if (!el || !el.attrs.xmlns) throw new XmppError('invalid-payload', words('iq-child-xmlns'));
     return el;
   }
-  if (!given.name || !given.xmlns) throw new XmppError('invalid-payload', 'an element needs a name and an xmlns');
+  if (!given.name || !given.xmlns) throw new XmppError('invalid-payload', words('iq-element-name'));
   return lib.xml(given.name, { ...given.attrs, xmlns: given.xmlns });
 }
 

@@ -2,6 +2,7 @@
 // conflicts, entering again after a new login, a shutdown or a self-ping that finds us gone
 // (XEP-0410), and what is said there.
 import { XmppError } from '../errors';
+import { words, type Detail } from '../words';
 import { Listeners } from '../listeners';
 import type { IncomingMessage } from '../messages/message-stanza';
 import type { ClientPort } from '../port';
@@ -42,7 +43,7 @@ export class RoomError extends XmppError {
   constructor(
     code: RoomErrorCode,
     readonly room: string,
-    detail = '',
+    detail: Detail = '',
   ) {
     super(code, detail);
   }
@@ -259,7 +260,7 @@ export class Room {
         else this.setState('joining');
       }
       // Otherwise we are out for good: kicked (307), banned (301), the room destroyed.
-      else this.setState('failed', { error: new RoomError('room-refused', this.room, codes.has('307') ? 'kicked' : codes.has('301') ? 'banned' : 'removed') });
+      else this.setState('failed', { error: new RoomError('room-refused', this.room, words(codes.has('307') ? 'room-kicked' : codes.has('301') ? 'room-banned' : 'room-removed')) });
       return;
     }
     if (!self || this.status !== 'joining') return;

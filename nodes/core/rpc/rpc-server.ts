@@ -9,9 +9,10 @@ import { DEFAULT_PENDING_LIMITS, PendingLimit, type PendingLimits, type RefusalR
 import type { ClientPort } from '../port';
 import { errorElement } from '../stanza-error';
 import type { XmlElement, XmlFactory } from '../xmpp-lib';
-import { FAULT, FAULT_TEXT } from './rpc-faults';
+import { FAULT, FAULT_TEXT, unsendableWhy } from './rpc-faults';
 import { buildOutcome, readCall, type RpcCall, type RpcOutcome } from './rpc-stanza';
 import { DEFAULT_CODEC, type CodecOptions } from './xmlrpc';
+import { words } from '../words';
 
 export type RpcServerPort = Pick<ClientPort, 'xml' | 'maxStanzaBytes' | 'handleIq'>;
 
@@ -119,7 +120,7 @@ function encodeAnswer(xml: XmlFactory, request: IncomingIq, outcome: RpcOutcome,
     if (tooLarge) throw tooLarge;
     return { element };
   } catch (caught) {
-    const error = caught instanceof XmppError ? caught : new XmppError('invalid-payload', 'the result cannot be encoded');
-    return { element: buildOutcome(xml, { fault: { faultCode: FAULT.internal, faultString: FAULT_TEXT.unsendable(error.detail || error.code) } }, codec), error };
+    const error = caught instanceof XmppError ? caught : new XmppError('invalid-payload', words('rpc-unencodable'));
+    return { element: buildOutcome(xml, { fault: { faultCode: FAULT.internal, faultString: FAULT_TEXT.unsendable(unsendableWhy(error)) } }, codec), error };
   }
 }

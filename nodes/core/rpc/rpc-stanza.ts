@@ -3,6 +3,7 @@ import { XmppError } from '../errors';
 import { NS_RPC } from '../namespaces';
 import { DEFAULT_CODEC, decodeParams, decodeValue, encodeParams, encodeValue, type CodecOptions, type RpcValue } from './xmlrpc';
 import type { XmlElement, XmlFactory } from '../xmpp-lib';
+import { words } from '../words';
 
 export interface RpcCall {
   method: string;
@@ -30,7 +31,7 @@ export function buildCall(xml: XmlFactory, call: { method: string; params: unkno
 export function readCall(query: XmlElement): RpcCall {
   const call = query.getChild('methodCall');
   const method = call?.getChildText('methodName');
-  if (!call || !method) throw new XmppError('invalid-payload', 'no methodCall with a methodName');
+  if (!call || !method) throw new XmppError('invalid-payload', words('rpc-no-call'));
   return { method, params: decodeParams(call.getChild('params')) };
 }
 
@@ -44,7 +45,7 @@ export function buildOutcome(xml: XmlFactory, outcome: RpcOutcome, options: Code
 
 export function readOutcome(query: XmlElement | undefined): RpcOutcome {
   const response = query?.getChild('methodResponse');
-  if (!response) throw new XmppError('invalid-payload', 'no methodResponse in the answer');
+  if (!response) throw new XmppError('invalid-payload', words('rpc-no-response'));
   const fault = response.getChild('fault')?.getChild('value');
   if (fault) {
     const value = decodeValue(fault);

@@ -7,6 +7,7 @@ import { NS_STREAM_ERRORS } from '../namespaces';
 import type { Security } from './server-address';
 import { checkPeer, tlsOptions, type TlsTrust } from './tls-trust';
 import type { Client, XmlElement } from '../xmpp-lib';
+import { words } from '../words';
 
 /** Direct TLS with this connection's trust settings, certificate checked against the XMPP domain. */
 export function useTrustForDirectTls(client: Client, trust: TlsTrust, domain: string, fail: (error: XmppError) => void): void {
@@ -59,7 +60,7 @@ export function followRedirectsOurselves(client: Client, security: Security, cau
       const withPort = /:\d+$/.test(host) ? host : `${host}:${security === 'tls' ? 5223 : 5222}`;
       client.options.service = `${scheme}://${withPort}`;
     }
-    cause(new XmppError('stream-error', `see-other-host ${host}`.trim()));
+    cause(new XmppError('stream-error', host ? words('see-other-host', { host }) : 'see-other-host'));
   };
 }
 

@@ -20,8 +20,10 @@ export function dnsAccess(servers?: readonly string[]): DnsAccess {
 }
 
 function notFound(hostname: string, cause: unknown): NodeJS.ErrnoException {
-  const code = (cause as { code?: unknown } | undefined)?.code;
-  return Object.assign(new Error(`lookup ${hostname} failed`), { code: typeof code === 'string' ? code : 'ENOTFOUND', hostname });
+  const given = (cause as { code?: unknown } | undefined)?.code;
+  const code = typeof given === 'string' ? given : 'ENOTFOUND';
+  // Code and host only, as Node's own lookup errors read: this message can reach a user as a detail.
+  return Object.assign(new Error(`${code} ${hostname}`), { code, hostname });
 }
 
 /** What lookupThrough needs of a resolver. */

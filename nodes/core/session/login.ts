@@ -93,7 +93,7 @@ export function installScram(client: Client & { saslFactory?: unknown }, cache: 
     } catch (error) {
       element.name = 'failure'; // keep xmpp.js from going on with the login
       element.children = [];
-      fail(new XmppError('not-authorized', error instanceof ScramError ? error.message : 'SCRAM'));
+      fail(new XmppError('not-authorized', error instanceof ScramError ? error.words : 'SCRAM'));
     }
   });
 }

@@ -4,6 +4,7 @@ import { XmppError } from '../errors';
 import type { DropReport } from './poison-guard';
 import type { Passed } from './stanza-gate';
 import type { XmlElement } from '../xmpp-lib';
+import { words } from '../words';
 
 export interface OutboxLimits {
   maxCount: number;
@@ -55,10 +56,10 @@ export class Outbox {
     const { passed, report, volatile } = extra;
     const bytes = passed?.bytes ?? Buffer.byteLength(stanza.toString(), 'utf8');
     if (bounded && this.entries.length + 1 > this.limits.maxCount) {
-      throw new XmppError('outbox-full', `${this.entries.length} messages waiting (limit ${this.limits.maxCount})`);
+      throw new XmppError('outbox-full', words('outbox-count', { count: this.entries.length, limit: this.limits.maxCount }));
     }
     if (bounded && this.totalBytes + bytes > this.limits.maxBytes) {
-      throw new XmppError('outbox-full', `${this.totalBytes + bytes} bytes waiting (limit ${this.limits.maxBytes})`);
+      throw new XmppError('outbox-full', words('outbox-bytes', { bytes: this.totalBytes + bytes, limit: this.limits.maxBytes }));
     }
     this.entries.push({ stanza, passed, bytes, queuedAt: this.now(), settle, report, volatile });
     this.totalBytes += bytes;
@@ -106,7 +107,7 @@ export class Outbox {
     this.entries = this.entries.filter((entry) => !expired.includes(entry));
     for (const entry of expired) {
       this.totalBytes -= entry.bytes;
-      entry.settle?.reject(new XmppError('outbox-expired', `waited more than ${Math.round(this.limits.maxAgeMs / 1000)} s`));
+      entry.settle?.reject(new XmppError('outbox-expired', words('outbox-age', { seconds: Math.round(this.limits.maxAgeMs / 1000) })));
     }
     return expired.length;
   }

@@ -6,6 +6,7 @@
 // in flight when the server ends the stream again is dropped, and whoever sent it is told.
 import { XmppError } from '../errors';
 import type { XmlElement } from '../xmpp-lib';
+import { words } from '../words';
 
 /** The part of xmpp.js's stream management this guard reads and, to force a fresh login, empties. */
 export interface UnackedQueue {
@@ -96,7 +97,7 @@ export class PoisonGuard {
     this.suspects.delete(stanza);
     this.dropped.add(stanza);
     const report = (stanza as Reported)[REPORT] ?? this.fallbackReport;
-    report(new XmppError('poison', `the server ended the stream twice while it was in flight (${condition}); it was dropped`));
+    report(new XmppError('poison', words('poison', { condition })));
   }
 
   private emptyQueue(queue: UnackedQueue): XmlElement[] {

@@ -6,6 +6,7 @@
 import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
 import { XmppError } from '../errors';
 import type { ChannelBinding } from './channel-binding';
+import { detailCode, words, type Words } from '../words';
 
 export const SCRAM_SHA_1 = 'SCRAM-SHA-1';
 export const SCRAM_SHA_256 = 'SCRAM-SHA-256';
@@ -107,8 +108,8 @@ function saltedPassword(cache: SaltedPasswordCache, hash: ScramHash, password: s
 }
 
 export class ScramError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(readonly words: Words) {
+    super(detailCode(words));
     this.name = 'ScramError';
   }
 }
@@ -149,14 +150,14 @@ export class Scram {
       const salt = Buffer.from(values.get('s') ?? '', 'base64');
       const iterations = Number(values.get('i'));
       if (!nonce.startsWith(this.clientNonce) || salt.length === 0 || !Number.isInteger(iterations) || iterations < 1) {
-        throw new ScramError('malformed server challenge');
+        throw new ScramError(words('scram-malformed'));
       }
       if (iterations > MAX_SCRAM_ITERATIONS) {
-        throw new XmppError('scram-iterations', `${iterations} rounds, limit ${MAX_SCRAM_ITERATIONS}`);
+        throw new XmppError('scram-iterations', words('scram-rounds', { rounds: iterations, limit: MAX_SCRAM_ITERATIONS }));
       }
       const announcedHash = values.get('h');
       if (announcedHash !== undefined && this.options.announced && announcedHash !== downgradeHash(this.hash, this.options.announced)) {
-        throw new XmppError('sasl-downgrade', 'the login methods we saw differ from those the server announced');
+        throw new XmppError('sasl-downgrade', words('sasl-downgrade'));
       }
       const binding = this.options.binding?.data ?? Buffer.alloc(0);
       const withoutProof = `c=${Buffer.concat([Buffer.from(this.gs2Header, 'utf8'), binding]).toString('base64')},r=${nonce}`;
@@ -184,11 +185,11 @@ export class Scram {
   /** Checks the server-final message (v=…); throws when the server's signature is wrong. */
   verify(serverFinal: string): void {
     const values = attributes(serverFinal);
-    if (values.has('e')) throw new ScramError(`server error ${values.get('e')}`);
+    if (values.has('e')) throw new ScramError(words('scram-server-error', { error: values.get('e') ?? '' }));
     const given = Buffer.from(values.get('v') ?? '', 'base64');
     const expected = this.expectedServerSignature;
     if (!expected || given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new ScramError('the server could not prove it knows the password');
+      throw new ScramError(words('scram-unproven'));
     }
     this.verified = true;
   }

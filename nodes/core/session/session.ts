@@ -23,6 +23,7 @@ import { pass } from './stanza-gate';
 import { DEFAULT_INBOUND } from './stream-parser';
 import { SYSTEM_TRUST } from './tls-trust';
 import { DEFAULT_MAX_STANZA_BYTES, type SendOptions, type SessionOptions, type SessionStatus } from './session-options';
+import { words } from '../words';
 
 export type { SendOptions, SessionOptions, SessionState, SessionStatus } from './session-options';
 export { DEFAULT_MAX_STANZA_BYTES } from './session-options';
@@ -74,7 +75,7 @@ export class Session {
     this.keepalive = new Keepalive(
       options.keepalive ?? DEFAULT_KEEPALIVE,
       (timeoutMs) => pingServer((iq) => this.iq.request(iq, timeoutMs), this.lib.xml, options.jid.domain),
-      () => this.connectionFailed(new XmppError('connection-timeout', 'no answer to a ping')),
+      () => this.connectionFailed(new XmppError('connection-timeout', words('no-ping-answer'))),
     );
     this.current = { state: 'idle', jid: formatJid(options.jid) };
     this.dns = dnsAccess(options.dnsServers);
@@ -331,7 +332,7 @@ export class Session {
   private dropEverything(error: XmppError): void {
     const orphans = this.outbox.rejectAll(error) + this.unacked.length;
     this.unacked = [];
-    if (orphans > 0) this.warn(new XmppError('not-connected', `${orphans} sent messages were never acknowledged by the server`));
+    if (orphans > 0) this.warn(new XmppError('not-connected', words('unacknowledged', { count: orphans })));
   }
 
   private async close(timeoutMs: number): Promise<void> {
@@ -343,7 +344,7 @@ export class Session {
     const client = this.client;
     this.client = undefined;
     if (client) await closeClient(client, this.online ? this.lib.xml('presence', { type: 'unavailable' }) : undefined, timeoutMs);
-    this.dropEverything(new XmppError('not-connected', 'the connection was closed'));
+    this.dropEverything(new XmppError('not-connected', words('closed')));
     this.setStatus({ state: 'stopped' });
   }
 }

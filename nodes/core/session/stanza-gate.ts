@@ -5,6 +5,7 @@ import { XmppError } from '../errors';
 import { errorElement, type ErrorType } from '../stanza-error';
 import { firstForbiddenXmlChar } from '../xml-text';
 import type { Client, XmlElement, XmlFactory } from '../xmpp-lib';
+import { words } from '../words';
 
 
 export interface Passed {
@@ -17,10 +18,10 @@ export interface Passed {
 export function pass(stanza: XmlElement, maxBytes: number): Passed {
   const text = stanza.toString();
   const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > maxBytes) throw new XmppError('too-large', `${Math.ceil(bytes / 1024)} KiB, limit ${Math.floor(maxBytes / 1024)} KiB`);
+  if (bytes > maxBytes) throw new XmppError('too-large', words('size-limit', { kib: Math.ceil(bytes / 1024), limit: Math.floor(maxBytes / 1024) }));
   // Escaping leaves these characters as they are, so the serialized text shows every one.
   const forbidden = firstForbiddenXmlChar(text);
-  if (forbidden) throw new XmppError('invalid-payload', `the character ${forbidden}, which XML cannot carry`);
+  if (forbidden) throw new XmppError('invalid-payload', words('xml-cannot-carry', { char: forbidden }));
   return { text, bytes };
 }
 

@@ -7,14 +7,15 @@ import { NS_TLS } from '../namespaces';
 import { acknowledgeTickets } from './ack-nudge';
 import { checkPeer, tlsOptions, type TlsTrust } from './tls-trust';
 import type { Client, XmlElement, XmlFactory } from '../xmpp-lib';
+import { words } from '../words';
 
 
 function waitForProceed(client: Client, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => finish(new XmppError('connection-timeout', 'no answer to STARTTLS')), timeoutMs);
+    const timer = setTimeout(() => finish(new XmppError('connection-timeout', words('starttls-no-answer'))), timeoutMs);
     const onElement = (element: XmlElement): void => {
       if (element.is('proceed', NS_TLS)) finish();
-      else if (element.is('failure', NS_TLS)) finish(new XmppError('tls-unavailable', 'the server refused STARTTLS'));
+      else if (element.is('failure', NS_TLS)) finish(new XmppError('tls-unavailable', words('starttls-refused')));
     };
     const finish = (error?: XmppError): void => {
       clearTimeout(timer);

@@ -8,6 +8,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { XmppError } from '../errors';
 import { NS_STREAM_ERRORS } from '../namespaces';
 import type { XmlElement } from '../xmpp-lib';
+import { words, type Words } from '../words';
 
 export interface InboundLimits {
   /** Largest stanza we accept from the server, in bytes of UTF-8. */
@@ -24,7 +25,7 @@ export type StreamViolationCondition = 'policy-violation' | 'not-well-formed' | 
 export class StreamViolation extends XmppError {
   constructor(
     readonly streamCondition: StreamViolationCondition,
-    detail: string,
+    detail: Words,
   ) {
     super(streamCondition === 'policy-violation' ? 'inbound-too-large' : 'bad-xml', detail);
   }
@@ -56,17 +57,17 @@ export function unescapeXml(text: string): string {
   let from = 0;
   for (let amp = text.indexOf('&'); amp !== -1; amp = text.indexOf('&', from)) {
     const semi = text.indexOf(';', amp + 1);
-    if (semi === -1 || semi - amp > LONGEST_ENTITY) throw new StreamViolation('not-well-formed', 'a bare "&"');
+    if (semi === -1 || semi - amp > LONGEST_ENTITY) throw new StreamViolation('not-well-formed', words('xml-bare-amp'));
     const name = text.slice(amp + 1, semi);
     let char: string | undefined;
     if (name.startsWith('#')) {
       const code = name[1] === 'x' ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
       const digits = name[1] === 'x' ? /^#x[0-9a-fA-F]+$/ : /^#[0-9]+$/;
-      if (!digits.test(name) || !isLegalCodePoint(code)) throw new StreamViolation('not-well-formed', `the character reference &${name};`);
+      if (!digits.test(name) || !isLegalCodePoint(code)) throw new StreamViolation('not-well-formed', words('xml-char-ref', { ref: `&${name};` }));
       char = String.fromCodePoint(code);
     } else {
       char = PREDEFINED[name];
-      if (char === undefined) throw new StreamViolation('restricted-xml', `the entity &${name.slice(0, 20)};`);
+      if (char === undefined) throw new StreamViolation('restricted-xml', words('xml-entity', { entity: `&${name.slice(0, 20)};` }));
     }
     out += text.slice(from, amp) + char;
     from = semi + 1;
@@ -75,7 +76,7 @@ export function unescapeXml(text: string): string {
 }
 
 function checkChars(text: string): void {
-  if (FORBIDDEN_CHAR.test(text)) throw new StreamViolation('not-well-formed', 'a character XML forbids');
+  if (FORBIDDEN_CHAR.test(text)) throw new StreamViolation('not-well-formed', words('xml-forbidden-char'));
 }
 
 /**
@@ -132,7 +133,7 @@ export class StreamParser extends EventEmitter {
       this.dead = true;
       this.pending = '';
       this.cursor = undefined;
-      this.onViolation(error instanceof StreamViolation ? error : new StreamViolation('not-well-formed', error instanceof Error ? error.message : String(error)));
+      this.onViolation(error instanceof StreamViolation ? error : new StreamViolation('not-well-formed', words('xml-unreadable', { reason: error instanceof Error ? error.message : String(error) })));
     }
   }
 
@@ -180,13 +181,13 @@ export class StreamParser extends EventEmitter {
   }
 
   private tooLarge(): never {
-    throw new StreamViolation('policy-violation', `a stanza over ${Math.floor(this.limits.maxStanzaBytes / 1024)} KiB`);
+    throw new StreamViolation('policy-violation', words('xml-stanza-over', { kib: Math.floor(this.limits.maxStanzaBytes / 1024) }));
   }
 
   private text(raw: string): void {
     if (!this.cursor) {
       // Between stanzas only whitespace (keepalives) may appear.
-      if (raw.trim() !== '') throw new StreamViolation('not-well-formed', 'text outside any stanza');
+      if (raw.trim() !== '') throw new StreamViolation('not-well-formed', words('xml-text-outside'));
       return;
     }
     this.count(this.bytesOf(raw));
@@ -207,7 +208,7 @@ export class StreamParser extends EventEmitter {
     // A name starts right after '<' (or '</'): anything else is not XML, and waiting for a '>'
     // that may never come would leave the stream silent until the keepalive gives up.
     const first = next === 47 /* / */ ? data.charCodeAt(lt + 2) : next;
-    if (!Number.isNaN(first) && NOT_NAME_START.test(String.fromCharCode(first))) throw new StreamViolation('not-well-formed', `"<${data.slice(lt + 1, lt + 3)}" is no tag`);
+    if (!Number.isNaN(first) && NOT_NAME_START.test(String.fromCharCode(first))) throw new StreamViolation('not-well-formed', words('xml-no-tag', { start: `<${data.slice(lt + 1, lt + 3)}` }));
     const end = tagEnd(data, lt + 1);
     if (end === -1) return -1;
     const raw = data.slice(lt, end + 1);
@@ -220,8 +221,8 @@ export class StreamParser extends EventEmitter {
   private bang(data: string, lt: number): number {
     const head = data.slice(lt, lt + 9);
     if ('<![CDATA['.startsWith(head) && head.length < 9) return -1;
-    if (head !== '<![CDATA[') throw new StreamViolation('restricted-xml', head.startsWith('<!--') ? 'an XML comment' : 'a DOCTYPE or declaration');
-    if (!this.cursor) throw new StreamViolation('not-well-formed', 'CDATA outside any stanza');
+    if (head !== '<![CDATA[') throw new StreamViolation('restricted-xml', head.startsWith('<!--') ? words('xml-comment') : words('xml-doctype'));
+    if (!this.cursor) throw new StreamViolation('not-well-formed', words('xml-cdata-outside'));
     const close = data.indexOf(']]>', lt + 9);
     if (close === -1) return -1;
     const content = data.slice(lt + 9, close);
@@ -235,7 +236,7 @@ export class StreamParser extends EventEmitter {
     // Only the XML declaration, before the stream header.
     const close = data.indexOf('?>', lt + 2);
     if (close === -1) return -1;
-    if (this.root || !/^<\?xml\s/.test(data.slice(lt, lt + 6))) throw new StreamViolation('restricted-xml', 'a processing instruction');
+    if (this.root || !/^<\?xml\s/.test(data.slice(lt, lt + 6))) throw new StreamViolation('restricted-xml', words('xml-pi'));
     return close + 2;
   }
 
@@ -245,7 +246,7 @@ export class StreamParser extends EventEmitter {
     NAME_END.lastIndex = 0;
     const nameEnd = NAME_END.exec(inner)?.index ?? inner.length;
     const name = inner.slice(0, nameEnd);
-    if (name === '' || /["'=<&]/.test(name)) throw new StreamViolation('not-well-formed', 'a tag without a name');
+    if (name === '' || /["'=<&]/.test(name)) throw new StreamViolation('not-well-formed', words('xml-no-name'));
     const element = new this.Element(name, readAttributes(inner.slice(nameEnd)));
     if (this.framed && !this.cursor && selfClosing && (name === 'open' || name === 'close') && element.attrs.xmlns === NS_FRAMING) {
       if (name === 'open') {
@@ -257,16 +258,16 @@ export class StreamParser extends EventEmitter {
       }
       return;
     }
-    if (this.framed && !this.root) throw new StreamViolation('not-well-formed', 'a stanza before <open/>');
+    if (this.framed && !this.root) throw new StreamViolation('not-well-formed', words('xml-before-open'));
     if (!this.root) {
-      if (selfClosing) throw new StreamViolation('not-well-formed', 'an empty stream');
+      if (selfClosing) throw new StreamViolation('not-well-formed', words('xml-empty-stream'));
       this.root = element;
       this.emit('start', element);
       return;
     }
     if (this.cursor) {
       this.depth += 1;
-      if (this.depth > this.limits.maxDepth) throw new StreamViolation('policy-violation', `elements nested deeper than ${this.limits.maxDepth}`);
+      if (this.depth > this.limits.maxDepth) throw new StreamViolation('policy-violation', words('xml-too-deep', { depth: this.limits.maxDepth }));
       element.parent = this.cursor;
       this.cursor.children.push(element);
     } else {
@@ -287,14 +288,14 @@ export class StreamParser extends EventEmitter {
         this.emit('end', this.root);
         return;
       }
-      throw new StreamViolation('not-well-formed', `</${name.slice(0, 40)}> closes nothing`);
+      throw new StreamViolation('not-well-formed', words('xml-closes-nothing', { tag: `</${name.slice(0, 40)}>` }));
     }
     this.finish(name);
   }
 
   private finish(name: string): void {
     const element = this.cursor;
-    if (!element || element.name !== name) throw new StreamViolation('not-well-formed', `</${name.slice(0, 40)}> does not close <${element?.name ?? ''}>`);
+    if (!element || element.name !== name) throw new StreamViolation('not-well-formed', words('xml-wrong-close', { tag: `</${name.slice(0, 40)}>`, open: `<${element?.name ?? ''}>` }));
     this.depth -= 1;
     if (element.parent === this.root) {
       this.cursor = undefined;
@@ -340,12 +341,12 @@ function readAttributes(text: string): Record<string, string> {
     const match = ATTRIBUTE.exec(text);
     if (!match) {
       if (text.slice(pos).trim() === '') break;
-      throw new StreamViolation('not-well-formed', 'a malformed attribute');
+      throw new StreamViolation('not-well-formed', words('xml-bad-attribute'));
     }
     const name = match[1] as string;
     const raw = match[2] ?? match[3] ?? '';
-    if (raw.includes('<')) throw new StreamViolation('not-well-formed', 'a "<" in an attribute value');
-    if (Object.hasOwn(attrs, name)) throw new StreamViolation('not-well-formed', `the attribute ${name.slice(0, 40)} twice`);
+    if (raw.includes('<')) throw new StreamViolation('not-well-formed', words('xml-lt-in-attribute'));
+    if (Object.hasOwn(attrs, name)) throw new StreamViolation('not-well-formed', words('xml-attribute-twice', { name: name.slice(0, 40) }));
     checkChars(raw);
     attrs[name] = unescapeXml(raw);
     pos = ATTRIBUTE.lastIndex;

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions, PeerCertificate } from 'node:tls';
 import { XmppError } from '../errors';
+import { words } from '../words';
 
 export type TrustMode = 'system' | 'ca' | 'pin' | 'any';
 
@@ -23,7 +24,7 @@ export function readCa(textOrPath: string): string {
   try {
     return readFileSync(text, 'utf8');
   } catch (error) {
-    throw new XmppError('tls-untrusted', `cannot read CA file ${text}: ${error instanceof Error ? (error as NodeJS.ErrnoException).code ?? error.message : ''}`);
+    throw new XmppError('tls-untrusted', words('ca-unreadable', { file: text, reason: error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : '' }));
   }
 }
 
@@ -64,7 +65,7 @@ export function checkPeer(socket: PeerSocket, trust: TlsTrust): XmppError | unde
   const actual = normalizePin(certificate?.fingerprint256 ?? '');
   if (actual === '' || actual !== normalizePin(trust.pin ?? '')) {
     socket.destroy();
-    return new XmppError('tls-untrusted', 'the certificate does not match the pinned fingerprint');
+    return new XmppError('tls-untrusted', words('pin-mismatch'));
   }
   return undefined;
 }

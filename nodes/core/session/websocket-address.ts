@@ -6,6 +6,7 @@ import { XmppError, classifyConnectionError } from '../errors';
 import type { Security } from './server-address';
 import type { TLSSocket } from 'node:tls';
 import { checkPeer, tlsOptions, type TlsTrust } from './tls-trust';
+import { words } from '../words';
 
 export interface WebSocketOptions {
   /** ws:// or wss:// URL; empty: discovered through the domain's host-meta (XEP-0156). */
@@ -24,10 +25,10 @@ export function checkWebSocketUrl(url: string, security: Security): string {
   try {
     parsed = new URL(url);
   } catch {
-    throw new XmppError('host-not-found', `"${url}" is no URL`);
+    throw new XmppError('host-not-found', words('ws-no-url', { url }));
   }
-  if (parsed.protocol !== 'wss:' && parsed.protocol !== 'ws:') throw new XmppError('host-not-found', `"${url}" is no ws:// or wss:// URL`);
-  if (parsed.protocol === 'ws:' && security !== 'none') throw new XmppError('tls-unavailable', `${url} is not encrypted: use wss://, or Security none`);
+  if (parsed.protocol !== 'wss:' && parsed.protocol !== 'ws:') throw new XmppError('host-not-found', words('ws-not-ws', { url }));
+  if (parsed.protocol === 'ws:' && security !== 'none') throw new XmppError('tls-unavailable', words('ws-unencrypted', { url }));
   return parsed.toString();
 }
 
@@ -58,14 +59,14 @@ function fetchText(url: string, trust: TlsTrust): Promise<string> {
     const request = httpsRequest(url, { ...tlsOptions(trust, target.hostname), agent: false, timeout: DISCOVERY_TIMEOUT_MS, headers: { accept: 'application/xrd+xml, application/json' } }, (response) => {
       if (response.statusCode !== 200) {
         response.resume();
-        reject(new XmppError('host-not-found', `${url}: HTTP ${response.statusCode ?? '?'}`));
+        reject(new XmppError('host-not-found', words('at-place', { place: url, detail: `HTTP ${response.statusCode ?? '?'}` })));
         return;
       }
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => {
         body += chunk;
-        if (body.length > MAX_HOST_META_BYTES) request.destroy(new XmppError('host-not-found', `${url}: larger than ${MAX_HOST_META_BYTES / 1024} KiB`));
+        if (body.length > MAX_HOST_META_BYTES) request.destroy(new XmppError('host-not-found', words('ws-host-meta-large', { url, kib: MAX_HOST_META_BYTES / 1024 })));
       });
       response.on('end', () => resolve(body));
       response.on('error', reject);
@@ -104,6 +105,6 @@ export async function resolveWebSocket(domain: string, security: Security, trust
     if (links.length > 0) break;
   }
   const usable = links.find((link) => link.startsWith('wss://')) ?? (security === 'none' ? links.find((link) => link.startsWith('ws://')) : undefined);
-  if (!usable) throw new XmppError('host-not-found', `no ${security === 'none' ? '' : 'wss:// '}WebSocket endpoint in ${base}/.well-known/host-meta`);
+  if (!usable) throw new XmppError('host-not-found', words(security === 'none' ? 'ws-no-endpoint' : 'ws-no-wss-endpoint', { url: `${base}/.well-known/host-meta` }));
   return checkWebSocketUrl(usable, security);
 }

@@ -6,6 +6,8 @@ import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import WebSocket from 'ws';
 import { checkPeer, tlsOptions, type TlsTrust } from './tls-trust';
+import { XmppError } from '../errors';
+import { words } from '../words';
 
 /** How long the HTTP upgrade may take before the attempt counts as failed. */
 const HANDSHAKE_MS = 15_000;
@@ -41,7 +43,7 @@ export class XmppWebSocket extends EventEmitter {
     });
     socket.on('open', () => {
       if (socket.protocol !== 'xmpp') {
-        this.fail(new Error(`the server did not agree to the "xmpp" WebSocket protocol (${socket.protocol || 'none'})`));
+        this.fail(new XmppError('connection-lost', words('ws-no-xmpp-protocol', { protocol: socket.protocol || '-' })));
         return;
       }
       const raw = (socket as unknown as { _socket?: { setNoDelay?: (on: boolean) => void } })._socket;
@@ -66,7 +68,7 @@ export class XmppWebSocket extends EventEmitter {
   write(data: string, done?: (error?: Error) => void): void {
     const socket = this.socket;
     if (!socket || socket.readyState !== WebSocket.OPEN) {
-      done?.(new Error('the WebSocket is not open'));
+      done?.(new XmppError('not-connected', words('ws-not-open')));
       return;
     }
     socket.send(data, (error) => done?.(error ?? undefined));
