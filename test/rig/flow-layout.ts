@@ -57,6 +57,15 @@ function ownType(type: string): OwnType | undefined {
   return ownTypes.get(type);
 }
 
+/** What the editor's `this._(key, substitutions)` gives in en-US, read from locales/en-US. */
+function englishText(key: string, substitutions: Record<string, string> = {}): string {
+  const [file, ...path] = key.split('.');
+  let value: unknown = JSON.parse(readFileSync(join(REPO_ROOT, 'locales', 'en-US', `${file}.json`), 'utf8'));
+  for (const part of [file, ...path]) value = (value as Record<string, unknown> | undefined)?.[part];
+  if (typeof value !== 'string') throw new Error(`no en-US text for ${key}`);
+  return value.replace(/__(\w+)__/g, (_, name: string) => substitutions[name] ?? '');
+}
+
 export function isOwnType(type: string): boolean {
   return ownType(type) !== undefined;
 }
@@ -65,7 +74,7 @@ export function isOwnType(type: string): boolean {
 export function labelOf(node: FlowNode): string {
   if (node.name) return node.name;
   const own = ownType(node.type);
-  if (own) return own.label.call(node);
+  if (own) return own.label.call({ ...node, _: englishText } as FlowNode);
   throw new Error(`${node.id} (${node.type}) has no name: its label cannot be estimated here; give it one`);
 }
 
