@@ -10,6 +10,7 @@ import type { SessionStatus } from './core/session/session';
 import { loadXmpp } from './core/xmpp-lib';
 import { readAnswerReceipts, readDiscoItems, readIdentity, readPresence, readRoomCheck, readRosterMax, readSessionOptions, type XmppConfigDef } from './lib/config-options';
 import type { StatusSink, XmppConnection } from './lib/connection';
+import { registerEditorApi } from './lib/editor-api';
 import { describeError } from './lib/node-error';
 import { logText, statusFor, type Translate } from './lib/status-text';
 
@@ -116,6 +117,9 @@ export = async function register(RED: NodeAPI): Promise<void> {
       (client?.stop() ?? Promise.resolve()).then(done, done);
     });
   }
+
+  // The dialog's Test connection button and its JID suggestions.
+  registerEditorApi(RED, t);
 
   RED.nodes.registerType('xmpp-config', XmppConfig as unknown as Parameters<NodeAPI['nodes']['registerType']>[1], {
     credentials: { password: { type: 'password' } },
