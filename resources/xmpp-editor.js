@@ -120,6 +120,40 @@
     };
   }
 
+  /** A field of the open dialog (a node's, not a config node's), else the node's saved value. */
+  function current(node, name) {
+    var input = typeof $ === 'function' ? $('#node-input-' + name) : null;
+    return input && input.length ? input.val() : node && node[name];
+  }
+
+  /**
+   * Who may use what a node serves, in `serveMode`: bare JIDs or domains, split as the runtime
+   * splits them (spaces, commas); with access "listed" an empty list lets nobody in, so it is refused.
+   */
+  function callers(serveMode) {
+    var list = jidList({ bareOrDomain: true });
+    return function (v, opt) {
+      var access = current(this, 'access') || 'listed';
+      if (current(this, 'mode') !== serveMode || access !== 'listed') return true;
+      if (isEmpty(v)) return verdict(t('validate.callers-empty'), opt);
+      return list.call(this, v, opt);
+    };
+  }
+
+  /**
+   * xmpp-in's senders: a list (commas or lines, "*@domain" allowed) in mode "list"; a node from
+   * before the choice existed read From whole, as one JID.
+   */
+  function senders() {
+    var list = jidList({ split: /[,\n]/, wildcards: true });
+    var single = jid({ allowEmpty: true });
+    return function (v, opt) {
+      var mode = current(this, 'senders');
+      if (!mode) return single.call(this, v, opt);
+      return mode === 'list' ? list.call(this, v, opt) : true;
+    };
+  }
+
   /** A whole number within [min, max]; empty allowed (the runtime's default then applies). */
   function whole(min, max, key) {
     return function (v, opt) {
@@ -139,7 +173,16 @@
 
   function pin(v, opt) {
     if (field(this, 'trust', 'system') !== 'pin') return true;
-    return verdict(String(v || '').replace(/[^0-9a-fA-F]/g, '').length === 64 && /^[0-9a-fA-F:\s]+$/.test(String(v).trim()) ? null : t('validate.pin'), opt);
+    // The runtime drops every non-hex character before comparing: only separators may be dropped.
+    var text = String(v || '').trim();
+    return verdict(/^[0-9a-fA-F:\s-]+$/.test(text) && text.replace(/[^0-9a-fA-F]/g, '').length === 64 ? null : t('validate.pin'), opt);
+  }
+
+  function host(v, opt) {
+    if (isEmpty(v)) return true;
+    var text = String(v).trim();
+    // One colon is a port written into the host (an IPv6 address has several).
+    return verdict(/^[^\s/@\\"'<>]+$/.test(text) && text.split(':').length !== 2 ? null : t('validate.host'), opt);
   }
 
   function ca(v, opt) {
@@ -252,7 +295,7 @@
   return {
     jidProblem: jidProblem,
     accountJidProblem: accountJidProblem,
-    validators: { jid: jid, jidList: jidList, whole: whole, pin: pin, ca: ca, wsUrl: wsUrl, discoItems: discoItems, token: token },
+    validators: { jid: jid, jidList: jidList, callers: callers, senders: senders, whole: whole, host: host, pin: pin, ca: ca, wsUrl: wsUrl, discoItems: discoItems, token: token },
     suggestJids: suggestJids,
   };
 });
