@@ -25,7 +25,9 @@ export function probeFingerprint(target: ProbeTarget, timeoutMs = 5000): Promise
     const timer = setTimeout(() => finish(undefined), timeoutMs);
     function finish(fingerprint: string | undefined): void {
       clearTimeout(timer);
-      for (const socket of sockets) socket.destroy();
+      // The TLS socket first, once its handshake is over: destroying the plain socket under a
+      // TLS socket that is still using it crashes Node (a segmentation fault, seen on Node 20).
+      for (const socket of [...sockets].reverse()) socket.destroy();
       resolve(fingerprint);
     }
     function handshake(plain?: Socket): void {
