@@ -96,9 +96,15 @@ describe('the connection dialog in a real Chromium', function () {
     await page.waitForSelector('#red-ui-editor-shade', { state: 'hidden', timeout: 10_000 });
   }
 
+  // Node-RED's tabs take a second click within 400 ms of the last one (on any tab) for a double
+  // click and switch nothing: a person never clicks that fast, so neither does this test.
+  let lastTabClick = 0;
   async function showTab(label: string): Promise<void> {
+    const gap = lastTabClick + 450 - Date.now();
+    if (gap > 0) await page.waitForTimeout(gap);
     await page.click(`#node-config-xmpp-tabs .red-ui-tab a:has-text("${label}")`);
-    await page.waitForSelector(`#node-config-xmpp-tab-${label.toLowerCase()}`, { state: 'visible' });
+    lastTabClick = Date.now();
+    await page.waitForSelector(`#node-config-xmpp-tab-${label.toLowerCase()}`, { state: 'visible', timeout: 10_000 });
   }
 
   /** Types into a field as a user does (so Node-RED validates it) and returns the message its tooltip shows. */
@@ -141,6 +147,11 @@ describe('the connection dialog in a real Chromium', function () {
           const canvas = document.createElement('canvas').getContext('2d') as CanvasRenderingContext2D;
           for (const el of els as HTMLElement[]) {
             if (el.offsetParent === null) continue; // hidden in this state
+            // A field's row is one line: label, input and unit side by side (a text area is taller).
+            const row = el.parentElement as HTMLElement;
+            if (el.tagName === 'LABEL' && row.firstElementChild === el && row.querySelector('textarea') === null && row.offsetHeight > 40) {
+              found.push(`the row of "${el.textContent?.trim()}" takes ${row.offsetHeight} px: something wrapped`);
+            }
             if (el.tagName === 'LABEL') {
               const lineHeight = parseFloat(getComputedStyle(el).lineHeight) || 20;
               if (el.scrollWidth > el.clientWidth + 1 || el.offsetHeight > lineHeight * 1.5) found.push(`label "${el.textContent?.trim()}" wraps or is cut`);
@@ -184,7 +195,7 @@ describe('the connection dialog in a real Chromium', function () {
     await closeDialogs();
   });
 
-  it('Test connection logs in with what the dialog holds: connected, then not authorized with a wrong password', async () => {
+  it('Test connection logs in with what the dialog holds: connected; an untrusted certificate offered for pinning; not authorized with a wrong password', async () => {
     await openDialogs(true);
     // The password field holds Node-RED's placeholder: the stored password is used.
     assert.equal(await page.inputValue('#node-config-input-password'), '__PWRD__');
@@ -195,6 +206,17 @@ describe('the connection dialog in a real Chromium', function () {
     assert.match(success, /^Connected as bot@localhost\/node-red-[0-9a-f]{8} with SCRAM-SHA-(1|256|512)(-PLUS)? over TLSv1\.[23]$/);
     mkdirSync(DOCS, { recursive: true });
     await page.locator('.red-ui-tray:has(#node-config-xmpp-tabs)').screenshot({ path: join(DOCS, 'config-dialog.png') });
+
+    // The system's trust refuses the self-signed certificate; the answer offers to pin it, and pinned it works.
+    await page.selectOption('#node-config-input-trust', 'system');
+    await page.click('#node-config-xmpp-test');
+    await page.waitForSelector('#node-config-xmpp-test-result[data-code="tls-untrusted"]', { timeout: 30_000 });
+    assert.ok(((await page.textContent('#node-config-xmpp-test-text')) ?? '').includes(prosody.fingerprint256));
+    await page.click('#node-config-xmpp-use-pin');
+    assert.equal(await page.inputValue('#node-config-input-trust'), 'pin');
+    assert.equal(await page.inputValue('#node-config-input-pin'), prosody.fingerprint256);
+    await page.click('#node-config-xmpp-test');
+    await page.waitForSelector('#node-config-xmpp-test-result[data-code="connected"]', { timeout: 30_000 });
 
     await page.fill('#node-config-input-password', 'not-the-password');
     await page.click('#node-config-xmpp-test');
