@@ -1,7 +1,7 @@
 // The Test connection button's answer: the dialog's fields (not the deployed ones), read the way
 // a deployed connection reads them, one trial login, and the outcome in the user's words.
 import { XmppError } from '../core/errors';
-import { defaultResource } from '../core/jid';
+import { bareOf, defaultResource } from '../core/jid';
 import { checkLogin, type LoginCheck } from '../core/session/login-check';
 import { readSessionOptions, type XmppConfigDef } from './config-options';
 import { logText, type Translate } from './status-text';
@@ -31,6 +31,27 @@ export interface CheckAnswer {
   tls?: string;
   /** With 'tls-untrusted': the certificate's SHA-256 fingerprint, to pin if the user trusts it. */
   fingerprint?: string;
+}
+
+/** Where a password would go with some settings: the account and the way to the server, and the trust on the way. */
+export interface PasswordTarget {
+  route: string;
+  trust: string;
+}
+
+export function passwordTarget(def: Partial<XmppConfigDef>): PasswordTarget {
+  const websocket = def.transport === 'websocket';
+  const route = [bareOf((def.jid ?? '').trim()).toLowerCase(), websocket ? 'websocket' : 'tcp', websocket ? (def.wsUrl ?? '').trim() : (def.host ?? '').trim().toLowerCase(), websocket ? '' : (def.port ?? '').trim(), def.security || 'starttls'];
+  const trust = def.trust === 'ca' || def.trust === 'pin' || def.trust === 'any' ? [def.trust, (def.ca ?? '').trim(), (def.pin ?? '').replace(/[^0-9a-fA-F]/g, '').toUpperCase()] : ['system'];
+  return { route: JSON.stringify(route), trust: JSON.stringify(trust) };
+}
+
+/**
+ * Whether a trial login may use the stored password: only towards where the deployed connection
+ * sends it itself, trusting the same certificates or only the system's (which a test cannot weaken).
+ */
+export function mayUseStoredPassword(deployed: PasswordTarget, requested: PasswordTarget): boolean {
+  return deployed.route === requested.route && (requested.trust === deployed.trust || requested.trust === JSON.stringify(['system']));
 }
 
 function text(value: unknown): string {

@@ -2,7 +2,7 @@
 // (the Test connection button) and the deployed connection's contacts (JID suggestions).
 import type { Request, Response } from 'express';
 import type { Node, NodeAPI } from 'node-red';
-import { answerCheck, PASSWORD_PLACEHOLDER, readCheckRequest } from './connection-check';
+import { answerCheck, mayUseStoredPassword, PASSWORD_PLACEHOLDER, passwordTarget, readCheckRequest } from './connection-check';
 import { connectionOf } from './connection';
 import { RateWindow } from './rate-window';
 import type { Translate } from './status-text';
@@ -34,6 +34,12 @@ export function registerEditorApi(RED: NodeAPI, t: Translate): void {
     let password = request.password;
     if (password === PASSWORD_PLACEHOLDER) {
       // The editor never gets a stored password back: it sends this stand-in for "unchanged".
+      // Only towards where the deployed connection sends it: a test must not carry it elsewhere.
+      const deployed = connectionOf((id) => RED.nodes.getNode(id) as Node | null, request.id);
+      if (deployed && !mayUseStoredPassword(deployed.passwordTarget, passwordTarget(request.def))) {
+        res.json({ ok: false, code: 'password-needed', text: t('xmpp-config.check.password-needed') });
+        return;
+      }
       const stored = request.id ? (RED.nodes.getCredentials(request.id) as { password?: unknown } | undefined) : undefined;
       password = typeof stored?.password === 'string' ? stored.password : '';
     }

@@ -139,15 +139,19 @@ describe('the connection dialog\'s admin endpoints in a real Node-RED', function
     assert.equal(answer.ok, true, answer.text);
     assert.equal(answer.tls, undefined);
     assert.match(answer.text, /over no encryption$/);
+    // Not towards another server (or account, or weaker trust) than the deployed connection's.
+    const elsewhere = await check({ id: 'api-cfg', password: '__PWRD__', host: 'localhost', security: 'none', trust: 'system', pin: '' }, 'other');
+    assert.equal(elsewhere.answer.code, 'password-needed');
+    assert.match(elsewhere.answer.text, /^Enter the password to test/);
     // For a connection that was never deployed the placeholder stands for nothing stored: refused.
     const unknown = await check({ id: 'never-deployed', password: '__PWRD__' }, 'other');
     assert.equal(unknown.answer.code, 'not-authorized');
   });
 
   it('at most five tests a minute for each user; the sixth is refused with 429 and a message', async () => {
-    // 'other' has used three; invalid settings are answered without a login but still count.
+    // 'other' has used four; invalid settings are answered without a login but still count.
     const bad = { password: 'x', jid: 'not a jid' };
-    for (let i = 0; i < 2; i++) assert.equal((await check(bad, 'other')).status, 200);
+    assert.equal((await check(bad, 'other')).status, 200);
     const refused = await check(bad, 'other');
     assert.equal(refused.status, 429);
     assert.equal(refused.answer.code, 'rate-limited');
