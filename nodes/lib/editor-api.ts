@@ -36,11 +36,11 @@ export function registerEditorApi(RED: NodeAPI, t: Translate): void {
       // The editor never gets a stored password back: it sends this stand-in for "unchanged".
       // Only towards where the deployed connection sends it: a test must not carry it elsewhere.
       const deployed = connectionOf((id) => RED.nodes.getNode(id) as Node | null, request.id);
-      if (deployed && !mayUseStoredPassword(deployed.passwordTarget, passwordTarget(request.def))) {
+      if (!deployed || !mayUseStoredPassword(deployed.passwordTarget, passwordTarget(request.def))) {
         res.json({ ok: false, code: 'password-needed', text: t('xmpp-config.check.password-needed') });
         return;
       }
-      const stored = request.id ? (RED.nodes.getCredentials(request.id) as { password?: unknown } | undefined) : undefined;
+      const stored = RED.nodes.getCredentials(request.id) as { password?: unknown } | undefined;
       password = typeof stored?.password === 'string' ? stored.password : '';
     }
     answerCheck(t, request.def, password, CHECK_TIMEOUT_MS).then(

@@ -143,9 +143,9 @@ describe('the connection dialog\'s admin endpoints in a real Node-RED', function
     const elsewhere = await check({ id: 'api-cfg', password: '__PWRD__', host: 'localhost', security: 'none', trust: 'system', pin: '' }, 'other');
     assert.equal(elsewhere.answer.code, 'password-needed');
     assert.match(elsewhere.answer.text, /^Enter the password to test/);
-    // For a connection that was never deployed the placeholder stands for nothing stored: refused.
+    // A connection that was never deployed has no stored password: it has to be typed.
     const unknown = await check({ id: 'never-deployed', password: '__PWRD__' }, 'other');
-    assert.equal(unknown.answer.code, 'not-authorized');
+    assert.equal(unknown.answer.code, 'password-needed');
   });
 
   it('at most five tests a minute for each user; the sixth is refused with 429 and a message', async () => {
