@@ -10,6 +10,8 @@ import type { SessionStatus } from './core/session/session';
 import { loadXmpp } from './core/xmpp-lib';
 import { readAnswerReceipts, readDiscoItems, readIdentity, readPresence, readRoomCheck, readRosterMax, readSessionOptions, type XmppConfigDef } from './lib/config-options';
 import type { StatusSink, XmppConnection } from './lib/connection';
+import { passwordTarget } from './lib/connection-check';
+import { registerEditorApi } from './lib/editor-api';
 import { describeError } from './lib/node-error';
 import { logText, statusFor, type Translate } from './lib/status-text';
 
@@ -109,6 +111,7 @@ export = async function register(RED: NodeAPI): Promise<void> {
     Object.defineProperty(node, 'client', { get: () => client });
     Object.defineProperty(node, 'problem', { get: () => problem });
     Object.defineProperty(node, 'jid', { get: () => client?.jid ?? def.jid });
+    Object.defineProperty(node, 'passwordTarget', { value: passwordTarget(def) });
     // For the tests that check no listener outlives the node that added it.
     Object.defineProperty(node, 'subscriptions', { get: () => client?.listeners ?? 0 });
 
@@ -116,6 +119,9 @@ export = async function register(RED: NodeAPI): Promise<void> {
       (client?.stop() ?? Promise.resolve()).then(done, done);
     });
   }
+
+  // The dialog's Test connection button and its JID suggestions.
+  registerEditorApi(RED, t);
 
   RED.nodes.registerType('xmpp-config', XmppConfig as unknown as Parameters<NodeAPI['nodes']['registerType']>[1], {
     credentials: { password: { type: 'password' } },

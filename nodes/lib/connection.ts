@@ -5,6 +5,7 @@ import type { XmppClient } from '../core/client';
 import { XmppError } from '../core/errors';
 import type { RoomOptions } from '../core/rooms/room';
 import type { RoomMembership } from '../core/rooms/rooms';
+import type { PasswordTarget } from './connection-check';
 
 /** Where the connection's status goes for one node (its own status, or a layer over it). */
 export type StatusSink = (status: NodeStatus) => void;
@@ -23,6 +24,8 @@ export interface XmppConnection {
   readonly problem: XmppError | undefined;
   /** Our full JID (the bound one when connected). */
   readonly jid: string;
+  /** Where this connection sends its password (see connection-check.ts): a trial login may use the stored one only there. */
+  readonly passwordTarget: PasswordTarget;
 }
 
 /** The config node a using node points at; undefined when missing or of another type. */

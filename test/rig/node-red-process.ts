@@ -56,6 +56,8 @@ export interface NodeRedOptions {
    * built-in module it requires, e.g. { perf_hooks: 'perf_hooks' }. None when not given.
    */
   functionGlobalContext?: Record<string, string>;
+  /** Node-RED's adminAuth setting (users with bcrypt hashes and permissions); none (an open editor) when not given. */
+  adminAuth?: Record<string, unknown>;
 }
 
 let packed: Promise<string> | undefined;
@@ -126,9 +128,11 @@ function settingsFile(options: {
   credentialSecret: string;
   contextStorage?: Record<string, unknown>;
   functionGlobalContext?: Record<string, string>;
+  adminAuth?: Record<string, unknown>;
 }): string {
   const settings = {
     ...(options.contextStorage ? { contextStorage: options.contextStorage } : {}),
+    ...(options.adminAuth ? { adminAuth: options.adminAuth } : {}),
     uiHost: '127.0.0.1',
     uiPort: options.port,
     userDir: options.userDir,
@@ -154,6 +158,8 @@ export class NodeRedProcess {
   readonly userDir: string;
   readonly url: string;
   private output = '';
+  /** With adminAuth: the access token every request of fetch() carries (see login()). */
+  token: string | undefined;
   private readonly listeners = new Set<() => void>();
   /** Settles when the process has exited, however it ended. */
   readonly exited: Promise<void>;
@@ -203,6 +209,7 @@ export class NodeRedProcess {
         credentialSecret: options.credentialSecret ?? randomBytes(24).toString('hex'),
         contextStorage: options.contextStorage,
         functionGlobalContext: options.functionGlobalContext,
+        adminAuth: options.adminAuth,
       }),
     );
     const redJs = options.nodeRed ? join(userDir, 'node_modules', 'node-red', 'red.js') : join(REPO_ROOT, 'node_modules', 'node-red', 'red.js');
@@ -279,7 +286,8 @@ export class NodeRedProcess {
     for (;;) {
       try {
         const response = await this.fetch('/settings');
-        if (response.ok) return;
+        // With adminAuth it answers 401 to a request without a token: answering all the same.
+        if (response.ok || response.status === 401) return;
       } catch {
         // not listening yet
       }
@@ -292,9 +300,24 @@ export class NodeRedProcess {
     return this.output.split('\n').slice(-40).join('\n');
   }
 
-  /** A raw request to the admin API; `path` starts with '/'. */
+  /** A raw request to the admin API; `path` starts with '/'. Carries the token, when there is one and the request names none. */
   fetch(path: string, init: RequestInit = {}): Promise<Response> {
-    return fetch(`${this.url}${path}`, { ...init, signal: init.signal ?? AbortSignal.timeout(30_000) });
+    const headers = new Headers(init.headers);
+    if (this.token && !headers.has('Authorization')) headers.set('Authorization', `Bearer ${this.token}`);
+    return fetch(`${this.url}${path}`, { ...init, headers, signal: init.signal ?? AbortSignal.timeout(30_000) });
+  }
+
+  /** With adminAuth: logs in as the editor does (POST /auth/token) and returns the access token; `scope` at most the user's permissions. */
+  async login(username: string, password: string, scope = '*'): Promise<string> {
+    const response = await fetch(`${this.url}/auth/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ client_id: 'node-red-admin', grant_type: 'password', scope, username, password }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`POST /auth/token as ${username}: ${response.status} ${text}`);
+    return (JSON.parse(text) as { access_token: string }).access_token;
   }
 
   /** GET, failing on a status other than 2xx. */

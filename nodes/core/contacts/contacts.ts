@@ -6,8 +6,8 @@ import { NS_ROSTER } from '../namespaces';
 import type { ClientPort } from '../port';
 import { buildPresence, readPresence, type IncomingPresence } from '../presence/presence-stanza';
 import { PresenceScope, MAX_STRANGERS } from './presence-scope';
-import { PresenceTracker, type ContactPresence } from './presence-tracker';
-import { Roster, rosterGet, rosterSet, type RosterItem } from './roster';
+import { PresenceTracker, type Availability, type ContactPresence } from './presence-tracker';
+import { Roster, rosterGet, rosterSet, type RosterItem, type Subscription } from './roster';
 
 export { MAX_STRANGERS };
 
@@ -27,6 +27,13 @@ export interface ContactsOptions {
 }
 
 /** A limit that was reached: presence of strangers ignored, or subscription requests left unanswered. */
+export interface ContactSummary {
+  jid: string;
+  name: string | undefined;
+  subscription: Subscription;
+  presence: Availability | 'offline';
+}
+
 export type ContactsLimit = { limit: 'strangers'; ignored: number } | { limit: 'roster'; size: number; max: number };
 
 export type ContactsPort = Pick<ClientPort, 'xml' | 'jid' | 'send' | 'request' | 'on' | 'handleIq' | 'onLogin' | 'onSend' | 'warn'>;
@@ -97,6 +104,18 @@ export class Contacts {
     if (!this.rosterKnown) return null;
     const item = this.roster.get(jid);
     return item ? { ...item, groups: [...item.groups] } : undefined;
+  }
+
+  /**
+   * Every roster entry with how it is now ('offline' when no resource is available); empty while
+   * the roster is not known. For people choosing a JID, not for deciding anything.
+   */
+  list(): ContactSummary[] {
+    if (!this.rosterKnown) return [];
+    return this.roster.all().map((item) => {
+      const presence = this.tracker.get(item.jid);
+      return { jid: item.jid, name: item.name, subscription: item.subscription, presence: presence.available && presence.best ? presence.best.show : 'offline' };
+    });
   }
 
   get rosterSize(): number {

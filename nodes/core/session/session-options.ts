@@ -53,6 +53,8 @@ export interface SessionStatus {
   resumed?: boolean | undefined;
   /** When online: the SASL mechanism of the login (a resumed session keeps its login's). */
   mechanism?: string | undefined;
+  /** When online: the TLS version of the connection ("TLSv1.3"); undefined when it is not encrypted. */
+  tls?: string | undefined;
 }
 
 export interface SendOptions {

@@ -22,6 +22,7 @@ import { StreamManagementGate } from './sm-gate';
 import { pass } from './stanza-gate';
 import { DEFAULT_INBOUND } from './stream-parser';
 import { SYSTEM_TRUST } from './tls-trust';
+import { tlsVersionOf } from './tls-version';
 import { DEFAULT_MAX_STANZA_BYTES, type SendOptions, type SessionOptions, type SessionStatus } from './session-options';
 import { words } from '../words';
 
@@ -291,7 +292,7 @@ export class Session {
   private goOnline(jid: string, resumed: boolean): void {
     if (this.current.state !== 'connecting' || this.stopping) return;
     this.streamEnding = false;
-    this.setStatus({ state: 'online', jid, resumed, mechanism: this.mechanism });
+    this.setStatus({ state: 'online', jid, resumed, mechanism: this.mechanism, tls: tlsVersionOf(this.client?.socket) });
     this.backoff.connected();
     this.timers.stable = setTimeout(() => this.backoff.reset(), this.backoff.stableMs);
     this.timers.stable.unref();
