@@ -48,7 +48,9 @@ function ownType(type: string): OwnType | undefined {
     for (const name of Object.keys(manifest['node-red'].nodes)) {
       const html = readFileSync(join(REPO_ROOT, 'nodes', `${name}.html`), 'utf8');
       const inputs = Number(/^ {4}inputs: (\d)/m.exec(html)?.[1] ?? 0);
-      const body = /^ {4}label: function \(\) \{\n([\s\S]*?)\n {4}\},?$/m.exec(html)?.[1];
+      // Configuration nodes are never drawn on the canvas.
+      if (/^\s+category: 'config'/m.test(html)) continue;
+      const body = /^( +)label: function \(\) \{\n([\s\S]*?)\n\1\},?$/m.exec(html)?.[2];
       if (body === undefined) throw new Error(`no label function in nodes/${name}.html`);
       // The editor's own label function, run on the node as the editor runs it.
       ownTypes.set(name, { inputs, label: new Function(body) as (this: FlowNode) => string });

@@ -25,6 +25,7 @@ const SEND_PATH = ['outbox.ts', 'stanza-gate.ts', 'poison-guard.ts'];
 const NOT_REPORTED: Record<string, Record<string, string>> = {
   'xmpp-config': {
     'no-service': 'an outcome of one address (a "." SRV target), named inside host-not-found',
+    ...Object.fromEntries(['bad-request', 'connected', 'failed', 'not-deployed', 'password-needed', 'rate-limited'].map((code) => [code, 'an answer of Test connection in the dialog, never a msg'])),
   },
   'presence-gate': {
     timeout: 'its presence requests and roster changes: a failure is logged at debug level',

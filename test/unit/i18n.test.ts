@@ -38,7 +38,9 @@ function editorDefinition(html: string): Record<string, unknown> {
   const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '';
   let def: Record<string, unknown> = {};
   const RED = { nodes: { registerType: (_type: string, given: Record<string, unknown>) => (def = given) }, validators: { number: () => () => true, regex: () => () => true } };
-  runInNewContext(script, { RED, $: () => ({}) });
+  // The package's shared editor script (resources/xmpp-editor.js): validators and suggestions, not labels.
+  const stub = (): unknown => new Proxy(() => stub(), { get: () => stub() });
+  runInNewContext(script, { RED, $: () => ({}), XmppFlowsEditor: stub() });
   return def;
 }
 

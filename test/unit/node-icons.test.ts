@@ -21,7 +21,7 @@ function registrations(): Registration[] {
       const html = readFileSync(join(root, 'nodes', file), 'utf8');
       const type = /RED\.nodes\.registerType\('([^']+)'/.exec(html)?.[1];
       assert.ok(type, `${file} registers a type`);
-      const field = (name: string): string | undefined => new RegExp(`^    ${name}: '([^']*)'`, 'm').exec(html)?.[1];
+      const field = (name: string): string | undefined => new RegExp(`^\\s+${name}: '([^']*)'`, 'm').exec(html)?.[1];
       return { type, category: field('category') ?? '', color: field('color'), icon: field('icon') };
     });
 }
