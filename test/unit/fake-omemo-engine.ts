@@ -85,7 +85,8 @@ class FakeEngine implements OmemoEngine {
     let payload: Uint8Array | undefined;
     if (plaintext) {
       const cipher = createCipheriv('aes-128-gcm', key, iv);
-      payload = new Uint8Array(Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]));
+      // The IV rides in front of the payload (OMEMO 2 has no <iv>; 0.3 gets it in <iv> too).
+      payload = new Uint8Array(Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]));
     }
     const keys: DeviceKey[] = devices.map(({ jid, device }) => {
       const session = this.session(jid, device);
@@ -97,7 +98,7 @@ class FakeEngine implements OmemoEngine {
     });
     const element: EncryptedElement = { version: this.version, sender: this.deviceId, keys };
     if (payload) element.payload = payload;
-    element.iv = new Uint8Array(iv);
+    if (this.version === '0.3') element.iv = new Uint8Array(iv);
     return element;
   }
 
@@ -118,12 +119,12 @@ class FakeEngine implements OmemoEngine {
     if (current && !fresh && header.n > Math.max(0, ...current.received) + 1000) throw new OmemoError('too-many-skipped', String(header.n));
     let plaintext: Uint8Array | undefined;
     if (element.payload) {
-      if (!element.iv) throw new OmemoError('bad-message', 'iv');
+      if (this.version === '0.3' && !element.iv) throw new OmemoError('bad-message', 'iv');
       const data = Buffer.from(element.payload);
       try {
-        const decipher = createDecipheriv('aes-128-gcm', Buffer.from(header.k, 'hex'), Buffer.from(element.iv));
+        const decipher = createDecipheriv('aes-128-gcm', Buffer.from(header.k, 'hex'), data.subarray(0, 12));
         decipher.setAuthTag(data.subarray(data.length - 16));
-        plaintext = new Uint8Array(Buffer.concat([decipher.update(data.subarray(0, data.length - 16)), decipher.final()]));
+        plaintext = new Uint8Array(Buffer.concat([decipher.update(data.subarray(12, data.length - 16)), decipher.final()]));
       } catch {
         throw new OmemoError('tampered', 'tag');
       }
