@@ -18,8 +18,13 @@ function sha512(...parts: Uint8Array[]): Uint8Array {
 /** hash_1 of the spec: SHA-512 with the 32-byte prefix 0xFE ‖ 0xFF×31, so nonces never collide with hash(R‖A‖M). */
 const HASH1_PREFIX = concat(new Uint8Array([0xfe]), new Uint8Array(31).fill(0xff));
 
-/** calculate_key_pair: the Edwards key with sign bit 0 and the scalar that matches it. */
-export function xeddsaKeyPair(curvePriv: Uint8Array): { edPub: Uint8Array; scalar: bigint } {
+/**
+ * calculate_key_pair: the Edwards key with sign bit 0 and the scalar that matches it. `nonceKey` is the
+ * encoding of that scalar hashed into the nonce: the clamped key itself when it is not negated, as the
+ * reference implementations (Signal's C code, libxeddsa) hash it, where the spec writes k mod q. Only the
+ * nonce differs; signing the same way makes our signatures byte-equal to theirs for the same Z.
+ */
+export function xeddsaKeyPair(curvePriv: Uint8Array): { edPub: Uint8Array; scalar: bigint; nonceKey: Uint8Array } {
   const clamped = new Uint8Array(curvePriv);
   clamped[0] &= 248;
   clamped[31] &= 127;
@@ -29,15 +34,15 @@ export function xeddsaKeyPair(curvePriv: Uint8Array): { edPub: Uint8Array; scala
   const negative = (E[31] & 0x80) !== 0;
   const edPub = new Uint8Array(E);
   edPub[31] &= 0x7f;
-  return { edPub, scalar: negative ? (q - k) % q : k };
+  const scalar = negative ? (q - k) % q : k;
+  return { edPub, scalar, nonceKey: negative ? bigintToLittleEndian(scalar) : clamped };
 }
 
 /** xeddsa_sign(k, M, Z); Z is 64 random bytes (given explicitly only by tests that compare with other implementations). */
 export function xeddsaSign(curvePriv: Uint8Array, message: Uint8Array, random: Uint8Array = new Uint8Array(randomBytes(64))): Uint8Array {
   if (random.length !== 64) throw new RangeError('XEdDSA random input must be 64 bytes');
-  const { edPub, scalar: a } = xeddsaKeyPair(curvePriv);
-  const aBytes = bigintToLittleEndian(a);
-  const r = littleEndianToBigint(sha512(HASH1_PREFIX, aBytes, message, random)) % q;
+  const { edPub, scalar: a, nonceKey } = xeddsaKeyPair(curvePriv);
+  const r = littleEndianToBigint(sha512(HASH1_PREFIX, nonceKey, message, random)) % q;
   // r = 0 has probability 2^-252; multiplyUnsafe keeps the arithmetic total instead of throwing.
   const R = Point.BASE.multiplyUnsafe(r).toBytes();
   const h = littleEndianToBigint(sha512(R, edPub, message)) % q;
