@@ -50,13 +50,15 @@ export function xeddsaSign(curvePriv: Uint8Array, message: Uint8Array, random: U
   return concat(R, bigintToLittleEndian(s));
 }
 
-/** xeddsa_verify(u, M, (R‖s)) with every range check of the spec; never throws. */
+/** xeddsa_verify(u, M, (R‖s)) with the spec's range checks (u and R.y reduced, s < 2^253); never throws. */
 export function xeddsaVerify(curvePub: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (curvePub.length !== 32 || signature.length !== 64) return false;
   const u = littleEndianToBigint(curvePub);
   const R = signature.subarray(0, 32);
   const s = littleEndianToBigint(signature.subarray(32));
-  if (u >= p || littleEndianToBigint(R) >= 1n << 255n || s >= 1n << 253n) return false;
+  // R's top bit is the sign of its x; the y below it must be reduced, as u must be (a canonical encoding only).
+  const Ry = littleEndianToBigint(R) & ((1n << 255n) - 1n);
+  if (u >= p || Ry >= p || s >= 1n << 253n) return false;
   try {
     const edPub = x25519PublicToEd25519(curvePub, 0);
     const A = Point.fromBytes(edPub);
