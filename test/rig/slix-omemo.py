@@ -188,9 +188,9 @@ class OmemoPeer(slixmpp.ClientXMPP):
 
     async def subscribe(self, jid):
         """Explicit subscriptions to another account's device lists: Prosody's +notify works only
-        between contacts, and the test accounts are strangers."""
+        between contacts, and the test accounts are strangers. True when newly subscribed."""
         if jid == self.boundjid.bare or jid in self.subscribed:
-            return
+            return False
         for node in DEVICE_LIST_NODE.values():
             try:
                 await self["xep_0060"].subscribe(jid, node, timeout=10)
@@ -199,6 +199,7 @@ class OmemoPeer(slixmpp.ClientXMPP):
                 if error.iq["error"]["condition"] != "item-not-found":
                     raise
         self.subscribed.add(jid)
+        return True
 
     async def act(self, command):
         tag = command.get("tag")
@@ -234,7 +235,12 @@ class OmemoPeer(slixmpp.ClientXMPP):
         to = slixmpp.JID(command["to"]).bare
         version = command.get("version", "2")
         namespace = NAMESPACE[version]
-        await self.subscribe(to)
+        if await self.subscribe(to):
+            # python-omemo encrypts for the devices it knows and never fetches a list on its own: on first
+            # contact it would find no device at all (NoEligibleDevices).
+            async with self.lock:
+                for each in (OLD, TWO):
+                    await self.manager.refresh_device_list(each, to)
         # python-omemo wants a plaintext for every backend; the priority list picks the one used.
         plaintexts = {OLD: command["body"].encode("utf-8"), TWO: stanzas.sce_envelope(command["body"], self.boundjid.bare, to)}
         async with self.lock:
