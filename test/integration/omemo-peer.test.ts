@@ -121,6 +121,7 @@ describe('OMEMO test peer (python-omemo over slixmpp)', function () {
       const bad = await bob.undecryptable((e) => e.protocol === version, 10_000, mark);
       assert.equal(bad.from, 'alice@localhost/one');
       assert.equal(bad.device, alice.device);
+      assert.equal(bad.reason, 'DecryptionFailed');
       assert.ok(!bob.events.slice(mark).some((e) => e.event === 'message'), 'a tampered message must not decrypt');
       await alice.send('bob@localhost', `intact, ${version}`, version);
       await bob.message((m) => m.body === `intact, ${version}`, 10_000, mark);

@@ -17,7 +17,7 @@ Events (one JSON object a line):
   {"event": "devices", "jid", "devices": {"0.3": [ids], "2": [ids]}, "details": [...], "tag"?, "remote"?}
       (after a command, or untagged when a device list notification changed what we know)
 Commands (one JSON object a line; answers carry the command's "tag"):
-  {"tag", "op": "send", "to", "body", "version": "0.3"|"2", "tamper"?: true}
+  {"tag", "op": "send", "to", "body", "version": "0.3"|"2", "tamper"?: true}   (to: bare, or full to address one client)
       -> {"event": "sent", "tag", "protocol", "recipients": [[jid, device]...], "errors": [...]}
          (tamper flips a bit of the ciphertext after encryption)
   {"tag", "op": "plain", "to", "body"}                  -> {"event": "sent", "tag"}
@@ -90,12 +90,12 @@ class OmemoPeer(slixmpp.ClientXMPP):
             self.ready.set_exception(error)
             raise
 
-    def send_omemo(self, message, bare_jid, body=None, tamper=False):
+    def send_omemo(self, message, jid, body=None, tamper=False):
         """Sends one python-omemo message as a chat message; body None means a key-transport message."""
         element = stanzas.serialize(message)
         if tamper and not stanzas.tamper(element):
             raise ValueError("no payload to tamper with")
-        stanza = self.make_message(mto=bare_jid, mtype="chat", mbody=body)
+        stanza = self.make_message(mto=jid, mtype="chat", mbody=body)
         stanza.xml.append(element)
         stanza.xml.append(ET.Element(f"{{{EME}}}encryption", namespace=message.namespace))
         stanza.xml.append(ET.Element(f"{{{HINTS}}}store"))
@@ -249,7 +249,9 @@ class OmemoPeer(slixmpp.ClientXMPP):
         if message is None:
             emit("error", tag=tag, reason="no-message", detail=f"nothing encrypted with {version}")
             return
-        self.send_omemo(message, to, FALLBACK, command.get("tamper", False))
+        # Keys are for the bare JID's devices; the stanza goes where it was asked to (a full JID reaches
+        # a client that sent no presence, which a bare one would not).
+        self.send_omemo(message, command["to"], FALLBACK, command.get("tamper", False))
         emit("sent", tag=tag, protocol=version, recipients=sorted([key.bare_jid, key.device_id] for key, _ in message.keys),
              errors=[{"jid": e.bare_jid, "device": e.device_id, "protocol": VERSION.get(e.namespace, e.namespace), "error": repr(e.exception)}
                      for e in errors])
