@@ -97,6 +97,23 @@ describe('OMEMO test peer (python-omemo over slixmpp)', function () {
     }
   });
 
+  it('trust commands: a distrusted sender is refused, a trusted one reads as trusted; plain messages pass as plain', async () => {
+    let mark = bob.mark();
+    assert.deepEqual(await bob.trust('alice@localhost', { device: alice.device }, false), [alice.device]);
+    await alice.send('bob@localhost', 'from a distrusted key', '2');
+    const refused = await bob.undecryptable(() => true, 10_000, mark);
+    assert.equal(refused.reason, 'SenderDistrusted');
+
+    mark = bob.mark();
+    assert.deepEqual(await bob.trust('alice@localhost', { fingerprint: alice.fingerprint }, true), [alice.device]);
+    await alice.send('bob@localhost', 'from a verified key', '0.3');
+    assert.equal((await bob.message((m) => m.body === 'from a verified key', 10_000, mark)).trust, 'trusted');
+
+    mark = bob.mark();
+    await alice.sendPlain('bob@localhost', 'in the clear');
+    await bob.waitFor((e) => e.event === 'plain' && e.body === 'in the clear' && e.from === 'alice@localhost/one', 10_000, 'the plain message', mark);
+  });
+
   for (const version of VERSIONS) {
     it(`OMEMO ${version}: a tampered ciphertext is reported undecryptable, and the next message still decrypts`, async () => {
       const mark = bob.mark();
@@ -104,6 +121,7 @@ describe('OMEMO test peer (python-omemo over slixmpp)', function () {
       const bad = await bob.undecryptable((e) => e.protocol === version, 10_000, mark);
       assert.equal(bad.from, 'alice@localhost/one');
       assert.equal(bad.device, alice.device);
+      assert.equal(bad.reason, 'DecryptionFailed');
       assert.ok(!bob.events.slice(mark).some((e) => e.event === 'message'), 'a tampered message must not decrypt');
       await alice.send('bob@localhost', `intact, ${version}`, version);
       await bob.message((m) => m.body === `intact, ${version}`, 10_000, mark);

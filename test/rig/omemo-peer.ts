@@ -99,11 +99,13 @@ export interface OmemoPeerOptions {
 let omemoChecked = false;
 
 export function ensureOmemo(): void {
-  // The check alone imports the stack (~1.5 s of xmlschema building its schemas): once a process.
   if (omemoChecked) return;
   try {
-    // The etree helpers of the backends need xmlschema, which the packages only suggest.
-    execFileSync(PYTHON, ['-c', 'import omemo, oldmemo.etree, twomemo.etree'], { stdio: 'ignore' });
+    // Found, not imported: importing the backends' etree helpers costs ~1.5 s of CPU (xmlschema
+    // builds its schemas), which each peer pays anyway. Those helpers need xmlschema, which the
+    // Debian packages only suggest.
+    const modules = ['omemo', 'oldmemo', 'twomemo', 'xmlschema'];
+    execFileSync(PYTHON, ['-c', `import importlib.util, sys; sys.exit(0 if all(importlib.util.find_spec(m) for m in ${JSON.stringify(modules)}) else 1)`], { stdio: 'ignore' });
     omemoChecked = true;
     return;
   } catch {

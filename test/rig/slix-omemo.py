@@ -17,7 +17,7 @@ Events (one JSON object a line):
   {"event": "devices", "jid", "devices": {"0.3": [ids], "2": [ids]}, "details": [...], "tag"?, "remote"?}
       (after a command, or untagged when a device list notification changed what we know)
 Commands (one JSON object a line; answers carry the command's "tag"):
-  {"tag", "op": "send", "to", "body", "version": "0.3"|"2", "tamper"?: true}
+  {"tag", "op": "send", "to", "body", "version": "0.3"|"2", "tamper"?: true}   (to: bare, or full to address one client)
       -> {"event": "sent", "tag", "protocol", "recipients": [[jid, device]...], "errors": [...]}
          (tamper flips a bit of the ciphertext after encryption)
   {"tag", "op": "plain", "to", "body"}                  -> {"event": "sent", "tag"}
@@ -90,12 +90,12 @@ class OmemoPeer(slixmpp.ClientXMPP):
             self.ready.set_exception(error)
             raise
 
-    def send_omemo(self, message, bare_jid, body=None, tamper=False):
+    def send_omemo(self, message, jid, body=None, tamper=False):
         """Sends one python-omemo message as a chat message; body None means a key-transport message."""
         element = stanzas.serialize(message)
         if tamper and not stanzas.tamper(element):
             raise ValueError("no payload to tamper with")
-        stanza = self.make_message(mto=bare_jid, mtype="chat", mbody=body)
+        stanza = self.make_message(mto=jid, mtype="chat", mbody=body)
         stanza.xml.append(element)
         stanza.xml.append(ET.Element(f"{{{EME}}}encryption", namespace=message.namespace))
         stanza.xml.append(ET.Element(f"{{{HINTS}}}store"))
@@ -188,9 +188,9 @@ class OmemoPeer(slixmpp.ClientXMPP):
 
     async def subscribe(self, jid):
         """Explicit subscriptions to another account's device lists: Prosody's +notify works only
-        between contacts, and the test accounts are strangers."""
+        between contacts, and the test accounts are strangers. True when newly subscribed."""
         if jid == self.boundjid.bare or jid in self.subscribed:
-            return
+            return False
         for node in DEVICE_LIST_NODE.values():
             try:
                 await self["xep_0060"].subscribe(jid, node, timeout=10)
@@ -199,6 +199,7 @@ class OmemoPeer(slixmpp.ClientXMPP):
                 if error.iq["error"]["condition"] != "item-not-found":
                     raise
         self.subscribed.add(jid)
+        return True
 
     async def act(self, command):
         tag = command.get("tag")
@@ -234,7 +235,12 @@ class OmemoPeer(slixmpp.ClientXMPP):
         to = slixmpp.JID(command["to"]).bare
         version = command.get("version", "2")
         namespace = NAMESPACE[version]
-        await self.subscribe(to)
+        if await self.subscribe(to):
+            # python-omemo encrypts for the devices it knows and never fetches a list on its own: on first
+            # contact it would find no device at all (NoEligibleDevices).
+            async with self.lock:
+                for each in (OLD, TWO):
+                    await self.manager.refresh_device_list(each, to)
         # python-omemo wants a plaintext for every backend; the priority list picks the one used.
         plaintexts = {OLD: command["body"].encode("utf-8"), TWO: stanzas.sce_envelope(command["body"], self.boundjid.bare, to)}
         async with self.lock:
@@ -243,7 +249,9 @@ class OmemoPeer(slixmpp.ClientXMPP):
         if message is None:
             emit("error", tag=tag, reason="no-message", detail=f"nothing encrypted with {version}")
             return
-        self.send_omemo(message, to, FALLBACK, command.get("tamper", False))
+        # Keys are for the bare JID's devices; the stanza goes where it was asked to (a full JID reaches
+        # a client that sent no presence, which a bare one would not).
+        self.send_omemo(message, command["to"], FALLBACK, command.get("tamper", False))
         emit("sent", tag=tag, protocol=version, recipients=sorted([key.bare_jid, key.device_id] for key, _ in message.keys),
              errors=[{"jid": e.bare_jid, "device": e.device_id, "protocol": VERSION.get(e.namespace, e.namespace), "error": repr(e.exception)}
                      for e in errors])
