@@ -86,6 +86,10 @@ for (const version of ['0.3', '2'] as OmemoVersion[]) {
       assert.equal(refusal(() => a().encrypt(text('y'), [...toBob(), { jid: 'carol@example.test', device: 7 }])), 'no-session');
       assert.equal(stateOf(alice), before);
       assert.equal(str(b().decrypt(ALICE, element).plaintext), 'x');
+      // A key for another account's device with the same id comes first: ours is still found.
+      const next = a().encrypt(text('z'), toBob());
+      const foreign = { jid: 'carol@example.test', device: bob.deviceId, kex: false, data: new Uint8Array(next.keys[0].data.length) };
+      assert.equal(str(b().decrypt(ALICE, { ...next, keys: [foreign, ...next.keys] }).plaintext), 'z');
     });
 
     it('a failed decryption (tampered key, tampered payload, replay) leaves the whole state byte for byte as it was', () => {
