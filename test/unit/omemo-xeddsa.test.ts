@@ -35,8 +35,8 @@ function curvePrivWithSign(sign: 0 | 1): Uint8Array {
 describe('XEdDSA and the key conversions, against python-xeddsa (libxeddsa) and libsodium', function () {
   this.timeout(20_000);
 
-  it('sign → verify for 100 keys of both Edwards signs, and a changed message, key or signature fails', () => {
-    for (let i = 0; i < 100; i++) {
+  it('sign → verify for 40 keys of both Edwards signs, and a changed message, key or signature fails', () => {
+    for (let i = 0; i < 40; i++) {
       const sign = (i % 2) as 0 | 1;
       const priv = curvePrivWithSign(sign);
       const pub = x25519PublicKey(priv);

@@ -27,7 +27,8 @@ export class PreKeys {
   private constructor(
     private signed: SignedPreKey,
     private previousSigned: SignedPreKey | undefined,
-    private readonly oneTime: Map<number, Uint8Array>,
+    /** Private and public halves; the public one is kept because every bundle publication needs all of them. */
+    private readonly oneTime: Map<number, { priv: Uint8Array; pub: Uint8Array }>,
     private nextId: number,
   ) {}
 
@@ -45,7 +46,10 @@ export class PreKeys {
     return new PreKeys(
       signed(json.signedPreKey),
       json.previousSignedPreKey && signed(json.previousSignedPreKey),
-      new Map(json.preKeys.map(([id, priv]) => [id, fromBase64(priv)])),
+      new Map(json.preKeys.map(([id, text]) => {
+        const priv = fromBase64(text);
+        return [id, { priv, pub: x25519PublicKey(priv) }];
+      })),
       json.nextPreKeyId,
     );
   }
@@ -55,7 +59,7 @@ export class PreKeys {
     return {
       signedPreKey: signed(this.signed),
       previousSignedPreKey: this.previousSigned && signed(this.previousSigned),
-      preKeys: [...this.oneTime].map(([id, priv]) => [id, toBase64(priv)]),
+      preKeys: [...this.oneTime].map(([id, { priv }]) => [id, toBase64(priv)]),
       nextPreKeyId: this.nextId,
     };
   }
@@ -66,7 +70,7 @@ export class PreKeys {
 
   /** Public halves, for the bundle. */
   publicPreKeys(): { id: number; pub: Uint8Array }[] {
-    return [...this.oneTime].map(([id, priv]) => ({ id, pub: x25519PublicKey(priv) }));
+    return [...this.oneTime].map(([id, { pub }]) => ({ id, pub }));
   }
 
   findSigned(id: number): SignedPreKey | undefined {
@@ -75,7 +79,7 @@ export class PreKeys {
   }
 
   findPreKey(id: number): Uint8Array | undefined {
-    return this.oneTime.get(id);
+    return this.oneTime.get(id)?.priv;
   }
 
   /** Forward secrecy of the first message rests on each one-time key being used once: remove it and refill. */
@@ -94,7 +98,10 @@ export class PreKeys {
     while (this.oneTime.size < PRE_KEY_COUNT) {
       const id = this.nextId;
       this.nextId = (this.nextId % MAX_PRE_KEY_ID) + 1;
-      if (!this.oneTime.has(id)) this.oneTime.set(id, x25519GeneratePrivate());
+      if (!this.oneTime.has(id)) {
+        const priv = x25519GeneratePrivate();
+        this.oneTime.set(id, { priv, pub: x25519PublicKey(priv) });
+      }
     }
   }
 }

@@ -129,10 +129,24 @@ export class VersionEngine implements OmemoEngine {
   }
 
   decrypt(fromJid: string, element: EncryptedElement): Decrypted {
-    const p = this.profile;
     if (element.version !== this.version) throw new OmemoError('bad-message', `an OMEMO ${element.version} element given to the ${this.version} engine`);
-    const key = element.keys.find((k) => k.device === this.deviceId);
-    if (!key) throw new OmemoError('not-for-this-device', `no key for device ${this.deviceId}`);
+    const candidates = element.keys.filter((k) => k.device === this.deviceId);
+    if (candidates.length === 0) throw new OmemoError('not-for-this-device', `no key for device ${this.deviceId}`);
+    // Another account's device may share our id (0.3 keys carry no JID): try each; a failure changes nothing.
+    let firstError: unknown;
+    for (const key of candidates) {
+      try {
+        return this.decryptKey(fromJid, element, key);
+      } catch (err) {
+        if (!(err instanceof OmemoError)) throw err;
+        firstError ??= err;
+      }
+    }
+    throw firstError;
+  }
+
+  private decryptKey(fromJid: string, element: EncryptedElement, key: DeviceKey): Decrypted {
+    const p = this.profile;
     const id = sessionKey(fromJid, element.sender);
     const existing = this.sessions.get(id)?.session;
 
