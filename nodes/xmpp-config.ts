@@ -60,7 +60,7 @@ export = async function register(RED: NodeAPI): Promise<void> {
         messages: { carbons: def.carbons === true },
         receipts: { answer: readAnswerReceipts(def) },
         omemo: omemo.enabled
-          ? { factory: omemoEngineFactory, storePath: storePath(userDir, bareJid(options.jid)), verified: omemo.verified.verified, label: 'Node-RED' }
+          ? { factory: omemoEngineFactory, storePath: storePath(userDir, bareJid(options.jid)), verified: omemo.verified.verified, versions: omemo.versions, label: 'Node-RED' }
           : undefined,
       });
       status = client.status;

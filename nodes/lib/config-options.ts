@@ -13,6 +13,7 @@ import { DEFAULT_INBOUND } from '../core/session/stream-parser';
 import { readCa, normalizePin, type TlsTrust, type TrustMode } from '../core/session/tls-trust';
 import { checkWebSocketUrl } from '../core/session/websocket-address';
 import { parseVerified, type VerifiedList } from '../core/omemo/trust';
+import type { OmemoVersion } from '../core/omemo/engine';
 
 export interface XmppConfigDef extends NodeDef {
   jid: string;
@@ -53,6 +54,8 @@ export interface XmppConfigDef extends NodeDef {
   omemo?: boolean;
   /** Verified OMEMO fingerprints, one `jid fingerprint` a line. */
   omemoVerified?: string;
+  /** The OMEMO versions we write in: 'both' (default: the newest each device publishes), '2' or '0.3'. */
+  omemoVersions?: string;
 }
 
 const SECURITY: readonly string[] = ['starttls', 'tls', 'none'];
@@ -170,6 +173,7 @@ export function readRoomCheck(settings: unknown): number | undefined {
 }
 
 /** The connection's OMEMO settings: on or off, and the verified fingerprints (with the lines that are not). */
-export function readOmemo(def: XmppConfigDef): { enabled: boolean; verified: VerifiedList } {
-  return { enabled: def.omemo === true, verified: parseVerified(def.omemoVerified ?? '') };
+export function readOmemo(def: XmppConfigDef): { enabled: boolean; verified: VerifiedList; versions: OmemoVersion[] } {
+  const versions: OmemoVersion[] = def.omemoVersions === '2' ? ['2'] : def.omemoVersions === '0.3' ? ['0.3'] : ['2', '0.3'];
+  return { enabled: def.omemo === true, verified: parseVerified(def.omemoVerified ?? ''), versions };
 }

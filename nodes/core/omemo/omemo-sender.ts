@@ -10,13 +10,15 @@ import { buildEncrypted } from './encrypted-stanza';
 import { OmemoError, type OmemoEngineFactory, type OmemoVersion } from './engine';
 import type { OmemoAccount } from './omemo-account';
 import type { OmemoNotice } from './omemo-notice';
-import { CURRENT_ITEM, OMEMO_VERSIONS, VERSIONS_PREFERRED } from './omemo-versions';
+import { CURRENT_ITEM, OMEMO_VERSIONS } from './omemo-versions';
 import type { Pep } from './pep';
 import { buildEnvelope } from './sce-envelope';
 import { isTrusted, type VerifiedFingerprints } from './trust';
 
 export interface SenderContext {
   xml: XmlFactory;
+  /** The versions we write in, newest first. */
+  versions: readonly OmemoVersion[];
   account: OmemoAccount;
   factory: OmemoEngineFactory;
   pep: Pick<Pep, 'fetch'>;
@@ -56,7 +58,7 @@ export class OmemoSender {
   /** One <encrypted> per version in use; the plaintext is the body (0.3) or its SCE envelope (2). */
   encrypt(body: string | undefined, targets: Target[]): { version: OmemoVersion; element: XmlElement }[] {
     const out: { version: OmemoVersion; element: XmlElement }[] = [];
-    for (const version of VERSIONS_PREFERRED) {
+    for (const version of this.ctx.versions) {
       const devices = targets.filter((t) => t.version === version).map(({ jid, device }) => ({ jid, device }));
       if (devices.length === 0) continue;
       let plaintext: Uint8Array | undefined;
@@ -78,7 +80,7 @@ export class OmemoSender {
   /** Each device id once, in the newest version that lists it. */
   private async devicesOf(jid: string): Promise<Target[]> {
     const byDevice = new Map<number, OmemoVersion>();
-    for (const version of VERSIONS_PREFERRED) {
+    for (const version of this.ctx.versions) {
       for (const id of await this.listOf(jid, version)) if (!byDevice.has(id)) byDevice.set(id, version);
     }
     return [...byDevice].map(([device, version]) => ({ jid, version, device }));

@@ -20,7 +20,7 @@ import { OmemoAccount } from './omemo-account';
 import type { OmemoNotice } from './omemo-notice';
 import { OmemoReceiver, type ReceiveCounts } from './omemo-receiver';
 import { OmemoSender } from './omemo-sender';
-import { CURRENT_ITEM, OMEMO_VERSIONS } from './omemo-versions';
+import { CURRENT_ITEM, OMEMO_VERSIONS, VERSIONS_PREFERRED } from './omemo-versions';
 import { OwnDevices } from './own-devices';
 import { Pep, readPepEvent } from './pep';
 import { displayFingerprint, type VerifiedFingerprints } from './trust';
@@ -35,6 +35,8 @@ export interface OmemoOptions {
   verified: VerifiedFingerprints;
   /** Our device's label in OMEMO 2's device list. */
   label?: string | undefined;
+  /** The versions we write in, newest first where a device publishes several (default both); we read both always. */
+  versions?: readonly OmemoVersion[] | undefined;
   /** Parses XML text (the OMEMO 2 envelope). */
   parse: (text: string) => XmlElement;
   /** How long a fetched device list is used before it is asked for again (default 5 min). */
@@ -174,7 +176,7 @@ export class Omemo {
     const notice = (n: OmemoNotice): void => this.notice(n);
     const verified = (): VerifiedFingerprints => this.options.verified;
     this.own = new OwnDevices(this.port, this.pep, this.lists, account, this.options.label);
-    this.sender = new OmemoSender({ xml: this.port.xml, account, factory: this.options.factory, pep: this.pep, lists: this.lists, verified, ownJid: () => this.port.jid, notice });
+    this.sender = new OmemoSender({ xml: this.port.xml, versions: this.options.versions ?? VERSIONS_PREFERRED, account, factory: this.options.factory, pep: this.pep, lists: this.lists, verified, ownJid: () => this.port.jid, notice });
     this.receiver = new OmemoReceiver({
       account,
       factory: this.options.factory,
