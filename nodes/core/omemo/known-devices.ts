@@ -13,15 +13,16 @@ export class KnownDevices {
   }
 
   /**
-   * Records the fingerprint a device shows; returns its record as it was before (undefined for a
+   * Records the fingerprint a device shows (its forms, the shown one first); returns its record as it was before (undefined for a
    * new device). A different fingerprint than the first marks the device as changed, for good.
    */
-  observe(jid: string, version: OmemoVersion, id: number, fingerprint: string): { before: KnownDevice | undefined; changed: boolean } {
+  observe(jid: string, version: OmemoVersion, id: number, forms: string | readonly string[]): { before: KnownDevice | undefined; changed: boolean } {
+    const [fingerprint = '', ...others] = (typeof forms === 'string' ? [forms] : forms).map(normalizeFingerprint);
     const bare = bareOf(jid);
     const list = (this.byJid[bare] ??= []);
     const before = list.find((d) => d.version === version && d.id === id);
     if (!before) {
-      list.push({ version, id, fingerprint: normalizeFingerprint(fingerprint) });
+      list.push(others.length > 0 ? { version, id, fingerprint, otherForms: others } : { version, id, fingerprint });
       return { before: undefined, changed: false };
     }
     const changed = normalizeFingerprint(before.fingerprint) !== normalizeFingerprint(fingerprint);

@@ -8,6 +8,7 @@ import { encryptedChildren, readEncrypted } from './encrypted-stanza';
 import { OmemoError, type EncryptedElement, type OmemoEngineFactory, type OmemoVersion } from './engine';
 import type { OmemoAccount } from './omemo-account';
 import type { OmemoNotice } from './omemo-notice';
+import { fingerprintForms } from './fingerprint-forms';
 import { readEnvelope } from './sce-envelope';
 import { isTrusted, type VerifiedFingerprints } from './trust';
 
@@ -74,16 +75,17 @@ export class OmemoReceiver {
     const { account, factory } = this.ctx;
     const version = element.version;
     let plaintext: Uint8Array | undefined;
-    let fingerprint: string;
+    let forms: string[];
     try {
       const decrypted = account.engines[version].decrypt(sender, element);
       plaintext = decrypted.plaintext;
-      fingerprint = factory.fingerprint(version, decrypted.senderIdentityKey);
+      forms = fingerprintForms(factory, version, decrypted.senderIdentityKey);
       if (decrypted.usedPreKey) this.ctx.preKeyUsed(version);
     } catch (error) {
       return this.failed(error, sender, version, element.sender);
     }
-    const seen = account.known.observe(sender, version, element.sender, fingerprint);
+    const fingerprint = forms[0] ?? '';
+    const seen = account.known.observe(sender, version, element.sender, forms);
     if (seen.changed) this.ctx.notice({ code: 'key-changed', jid: sender, device: element.sender });
     if (!seen.before) this.ctx.unknownDevice(sender);
     void account.save().catch(() => this.ctx.notice({ code: 'store-failed', jid: sender }));
@@ -103,7 +105,7 @@ export class OmemoReceiver {
     const encryption: MessageEncryption = {
       protocol: version,
       device: element.sender,
-      trusted: isTrusted(this.ctx.verified(), sender, fingerprint, seen.before),
+      trusted: isTrusted(this.ctx.verified(), sender, forms, seen.before),
       fingerprint,
     };
     // A subject or thread in clear stays as it came; the body is the one the encryption vouches for.

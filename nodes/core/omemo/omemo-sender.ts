@@ -12,6 +12,7 @@ import type { OmemoAccount } from './omemo-account';
 import type { OmemoNotice } from './omemo-notice';
 import { CURRENT_ITEM, OMEMO_VERSIONS } from './omemo-versions';
 import type { Pep } from './pep';
+import { fingerprintForms } from './fingerprint-forms';
 import { buildEnvelope } from './sce-envelope';
 import { isTrusted, type VerifiedFingerprints } from './trust';
 
@@ -107,7 +108,7 @@ export class OmemoSender {
     for (const target of targets) {
       if (!(await this.session(target, false))) continue;
       const known = this.ctx.account.known.get(target.jid, target.version, target.device);
-      if (known && isTrusted(this.ctx.verified(), target.jid, known.fingerprint, known)) ok.push(target);
+      if (known && isTrusted(this.ctx.verified(), target.jid, [known.fingerprint, ...(known.otherForms ?? [])], known)) ok.push(target);
     }
     return ok;
   }
@@ -127,11 +128,11 @@ export class OmemoSender {
         this.ctx.notice({ code: 'bad-bundle', jid: target.jid, device: target.device, detail: item ? 'unreadable' : 'missing' });
         return false;
       }
-      const fingerprint = factory.fingerprint(target.version, bundle.identityKey);
-      const seen = account.known.observe(target.jid, target.version, target.device, fingerprint);
+      const forms = fingerprintForms(factory, target.version, bundle.identityKey);
+      const seen = account.known.observe(target.jid, target.version, target.device, forms);
       if (seen.changed) this.ctx.notice({ code: 'key-changed', jid: target.jid, device: target.device });
       // A device we would not trust gets no session: nothing of ours is ratcheted for it.
-      if (!isTrusted(this.ctx.verified(), target.jid, fingerprint, seen.before)) return false;
+      if (!isTrusted(this.ctx.verified(), target.jid, forms, seen.before)) return false;
       if (fresh || !engine.hasSession(target.jid, target.device)) engine.startSession(target.jid, target.device, bundle);
       return true;
     } catch (error) {

@@ -14,6 +14,7 @@ import { readDeviceList } from './device-list-stanza';
 import { DeviceLists } from './device-lists';
 import type { OmemoEngineFactory, OmemoVersion } from './engine';
 import { EncryptionError } from './encryption-error';
+import { fingerprintForms } from './fingerprint-forms';
 import { HealLimit } from './heal-limit';
 import { encryptionHint, FALLBACK_BODY, storeHint } from './message-hints';
 import { OmemoAccount } from './omemo-account';
@@ -111,7 +112,7 @@ export class Omemo {
     return (['2', '0.3'] as const).map((version) => ({
       version,
       device: account.deviceId,
-      fingerprint: displayFingerprint(this.options.factory.fingerprint(version, account.engines[version].ownBundle().identityKey)),
+      fingerprint: displayFingerprint(fingerprintForms(this.options.factory, version, account.engines[version].ownBundle().identityKey)[0] ?? ''),
     }));
   }
 

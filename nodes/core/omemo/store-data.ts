@@ -10,6 +10,8 @@ export interface KnownDevice {
   id: number;
   /** The fingerprint of the identity key this device first showed us. */
   fingerprint: string;
+  /** Other forms of the same key's fingerprint (OMEMO 2's Ed25519 form), for matching verified entries. */
+  otherForms?: string[] | undefined;
   /** The device showed another identity key since: never trusted blindly again. */
   keyChanged?: boolean | undefined;
 }
@@ -30,9 +32,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function readKnown(value: unknown): KnownDevice | undefined {
   if (!isRecord(value)) return undefined;
-  const { version, id, fingerprint, keyChanged } = value;
+  const { version, id, fingerprint, keyChanged, otherForms } = value;
   if ((version !== '0.3' && version !== '2') || typeof id !== 'number' || !Number.isInteger(id) || typeof fingerprint !== 'string') return undefined;
-  return keyChanged === true ? { version, id, fingerprint, keyChanged: true } : { version, id, fingerprint };
+  const known: KnownDevice = { version, id, fingerprint };
+  if (Array.isArray(otherForms)) known.otherForms = otherForms.filter((f): f is string => typeof f === 'string');
+  if (keyChanged === true) known.keyChanged = true;
+  return known;
 }
 
 /** The store in a file's text; undefined when it is not one (corrupt, another format, another account's). */

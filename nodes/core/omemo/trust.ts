@@ -46,12 +46,15 @@ export function parseVerified(text: string): VerifiedList {
   return { verified, invalid };
 }
 
-/** Whether the device with this fingerprint (as the engine computes it) may be trusted. */
-export function isTrusted(verified: VerifiedFingerprints, jid: string, fingerprint: string, known: KnownDevice | undefined): boolean {
-  const normalized = normalizeFingerprint(fingerprint);
+/**
+ * Whether the device showing this key may be trusted. `fingerprints` are the forms of its key
+ * (fingerprint-forms.ts), the one clients show first: a verified entry may be any of them.
+ */
+export function isTrusted(verified: VerifiedFingerprints, jid: string, fingerprints: string | readonly string[], known: KnownDevice | undefined): boolean {
+  const forms = (typeof fingerprints === 'string' ? [fingerprints] : fingerprints).map(normalizeFingerprint);
   const list = verified.get(bareOf(jid).toLowerCase());
-  if (list && list.size > 0) return list.has(normalized) || (normalized.length === 66 && list.has(normalized.slice(2)));
+  if (list && list.size > 0) return forms.some((f) => list.has(f) || (f.length === 66 && list.has(f.slice(2))));
   // Blind trust: but only the key the device first showed us.
   if (!known) return true;
-  return !known.keyChanged && normalizeFingerprint(known.fingerprint) === normalized;
+  return !known.keyChanged && normalizeFingerprint(known.fingerprint) === forms[0];
 }
