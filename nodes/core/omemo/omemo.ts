@@ -126,10 +126,21 @@ export class Omemo {
    * ('possible' and no trusted device). Rejects with EncryptionError 'no-devices' or
    * 'no-trusted-devices' when required and impossible.
    */
-  seal(message: OutgoingMessage, requirement: EncryptionRequirement): Promise<OutgoingMessage | undefined> {
+  async seal(message: OutgoingMessage, requirement: EncryptionRequirement): Promise<OutgoingMessage | undefined> {
+    // Encrypted one after another (each ratchet step in the order given); the writes of the store
+    // that follow are shared, and resolve in the same order, so the messages leave in order.
     const prepared = this.queue.then(() => this.prepare(message, requirement));
     this.queue = prepared.catch(() => undefined);
-    return prepared;
+    const sealed = await prepared;
+    if (!sealed) return undefined;
+    try {
+      // What we sent must be remembered before it leaves: a lost ratchet step would reuse keys.
+      await (await this.opened)?.save();
+    } catch {
+      this.notice({ code: 'store-failed', jid: bareOf(this.port.jid) });
+      throw new EncryptionError('store-failed');
+    }
+    return sealed;
   }
 
   /** Waits for the store's writes under way. */
@@ -150,13 +161,6 @@ export class Omemo {
     if (recipients.listed === 0) return plain('no-devices', to);
     if (recipients.trusted.length === 0) return plain('no-trusted-devices', `${to} (${recipients.listed})`);
     const parts = this.sender.encrypt(message.body, [...recipients.trusted, ...recipients.own]);
-    try {
-      // What we sent must be remembered before it leaves: a lost ratchet step would reuse keys.
-      await account.save();
-    } catch {
-      this.notice({ code: 'store-failed', jid: bareOf(this.port.jid) });
-      throw new EncryptionError('store-failed');
-    }
     const xml = this.port.xml;
     const elements = [...parts.map((p) => p.element), ...parts.map((p) => encryptionHint(xml, p.version)), storeHint(xml)];
     // The subject would travel in clear: it is left out.
