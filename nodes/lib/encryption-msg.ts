@@ -1,11 +1,9 @@
-// Whether xmpp-out encrypts a msg (OMEMO): the node's setting, and msg.encrypt over it — which may
-// ask for more (true: when possible; 'required') but never for less than a node set to required.
+// Whether xmpp-out encrypts a msg (OMEMO): the node's setting, and msg.encrypt over it (true: when
+// possible; 'required'; false: in clear) — except that a node set to required stays required.
 import type { NodeMessage } from 'node-red';
 import { XmppError } from '../core/errors';
 
 export type Encryption = 'off' | 'possible' | 'required';
-
-const RANK: Record<Encryption, number> = { off: 0, possible: 1, required: 2 };
 
 /** The node's Encryption field; absent in older flows: off. */
 export function readEncryption(setting: unknown): Encryption {
@@ -22,5 +20,5 @@ export function encryptionWanted(msg: NodeMessage, nodeSetting: Encryption): Enc
   else if (given === 'required') asked = 'required';
   else throw new XmppError('invalid-payload', 'msg.encrypt must be true, false or "required"');
   // A flow cannot talk a node set to "required" into sending in clear.
-  return RANK[asked] >= RANK[nodeSetting] ? asked : nodeSetting;
+  return nodeSetting === 'required' ? 'required' : asked;
 }
