@@ -39,10 +39,17 @@ export type Received = IncomingMessage | 'drop' | undefined;
 
 export class OmemoReceiver {
   readonly counts: ReceiveCounts = { decrypted: 0, notForUs: 0, refused: 0, keyTransports: 0 };
+  /** The last decryption changed the engines' state (a key transport does too). */
+  private changed = false;
 
   constructor(private readonly ctx: ReceiverContext) {}
 
-  receive(stanza: XmlElement, message: IncomingMessage): Received {
+  /**
+   * A decrypted message is passed on once the session's new state is on disk: should Node-RED stop
+   * in between, the server's copy (stream management, offline storage) decrypts again after the
+   * restart, instead of the flow having acted on a message whose ratchet step was lost.
+   */
+  receive(stanza: XmlElement, message: IncomingMessage): Received | Promise<Received> {
     const children = encryptedChildren(stanza);
     if (children.length === 0) return undefined;
     const { account } = this.ctx;
@@ -68,7 +75,16 @@ export class OmemoReceiver {
     }
     // Our own message, reflected (a room, or a carbon of what we sent): nothing to decrypt.
     if (sender === own && chosen.sender === account.deviceId) return 'drop';
-    return this.decrypt(sender, chosen, message);
+    const result = this.decrypt(sender, chosen, message);
+    if (result === 'drop' && !this.changed) return result;
+    this.changed = false;
+    return this.ctx.account.save().then(
+      () => result,
+      () => {
+        this.ctx.notice({ code: 'store-failed', jid: own });
+        return result;
+      },
+    );
   }
 
   private decrypt(sender: string, element: EncryptedElement, message: IncomingMessage): Received {
@@ -88,7 +104,7 @@ export class OmemoReceiver {
     const seen = account.known.observe(sender, version, element.sender, forms);
     if (seen.changed) this.ctx.notice({ code: 'key-changed', jid: sender, device: element.sender });
     if (!seen.before) this.ctx.unknownDevice(sender);
-    void account.save().catch(() => this.ctx.notice({ code: 'store-failed', jid: sender }));
+    this.changed = true;
     if (plaintext === undefined) {
       this.counts.keyTransports += 1;
       return 'drop';
