@@ -149,6 +149,18 @@ for (const version of ['0.3', '2'] as OmemoVersion[]) {
       await talk(20, 'c');
     });
 
+    it('a burst of 250 messages delivered newest first decrypts on both sides (well inside the 1,000-key bound)', async () => {
+      ours().startSession(PY_JID, py.deviceId, await py.bundle(version));
+      await pyReads(ours().encrypt(text('start'), to()), 'start');
+      await weRead(await py.encrypt(version, OUR_JID, deviceId, text('ok')), 'ok');
+      const fromPython: EncryptedElement[] = [];
+      for (let i = 0; i < 250; i++) fromPython.push(await py.encrypt(version, OUR_JID, deviceId, text(`p${i}`)));
+      for (let i = 249; i >= 0; i--) await weRead(fromPython[i], `p${i}`);
+      const fromUs = Array.from({ length: 250 }, (_, i) => ours().encrypt(text(`o${i}`), to()));
+      for (let i = 249; i >= 0; i--) await pyReads(fromUs[i], `o${i}`);
+      await talk(5, 'h');
+    });
+
     it('a tampered key or payload is refused as tampered, a replay as replayed, and the session goes on unchanged', async () => {
       const first = await py.encrypt(version, OUR_JID, deviceId, text('kex'));
       assert.equal(refusal(() => ours().decrypt(PY_JID, flipped(first, 'payload', (n) => n - 1))), 'tampered');

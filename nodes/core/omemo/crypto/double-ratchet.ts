@@ -118,10 +118,6 @@ export class DoubleRatchet {
     };
   }
 
-  get skippedCount(): number {
-    return this.skipped.size;
-  }
-
   encrypt(plaintext: Uint8Array, codec: MessageCodec): Uint8Array {
     const c = this.chains;
     if (!c.sendChain) throw new OmemoError('no-session', 'this session has not received its first message yet');

@@ -5,7 +5,7 @@ import { ed25519 } from '@noble/curves/ed25519';
 
 const Fp = ed25519.Point.Fp;
 
-function littleEndianToBigint(data: Uint8Array): bigint {
+export function littleEndianToBigint(data: Uint8Array): bigint {
   let n = 0n;
   for (let i = data.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(data[i]);
   return n;
@@ -20,8 +20,6 @@ export function bigintToLittleEndian(n: bigint, length = 32): Uint8Array {
   }
   return out;
 }
-
-export { littleEndianToBigint };
 
 /** The X25519 private scalar behind an Ed25519 seed (RFC 8032 §5.1.5: SHA-512, first half, clamped). */
 export function seedToX25519Private(seed: Uint8Array): Uint8Array {

@@ -1,4 +1,4 @@
-// OMEMO 2's payload (XEP-0384 §4.4): 32 random bytes → HKDF-SHA-256 "OMEMO Payload" → 32-byte AES-256-CBC
+// OMEMO 2's payload (XEP-0384, as twomemo implements it): 32 random bytes → HKDF-SHA-256 "OMEMO Payload" → 32-byte AES-256-CBC
 // key, 32-byte HMAC key, 16-byte IV; the HMAC-SHA-256 of the ciphertext, cut to 16 bytes, travels with the
 // key (key ‖ mac, 48 bytes, inside the ratchet).
 import { randomBytes } from 'node:crypto';

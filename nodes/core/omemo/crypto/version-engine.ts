@@ -1,5 +1,6 @@
 // The OmemoEngine of one version: our bundle, sessions per peer device, and encrypt/decrypt of
 // <encrypted> contents; everything version-specific comes from its VersionProfile.
+import { randomInt } from 'node:crypto';
 import { Decrypted, DeviceKey, EncryptedElement, OmemoEngine, OmemoError, OmemoVersion, PublicBundle } from '../engine';
 import { equalBytes } from './bytes';
 import { DeviceIdentity } from './device-identity';
@@ -9,7 +10,6 @@ import { ProtobufError } from './protobuf';
 import { Session, SessionJson } from './session';
 import { VersionProfile } from './version-profile';
 import { x3dhActive, x3dhPassive } from './x3dh';
-import { randomInt } from 'node:crypto';
 
 export interface VersionEngineJson {
   preKeys: PreKeysJson;
