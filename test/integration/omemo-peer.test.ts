@@ -66,12 +66,14 @@ describe('OMEMO test peer (python-omemo over slixmpp)', function () {
   }
 
   it('a second device of an account is announced and receives too', async () => {
-    const mark = alice.mark();
+    const [mark, own] = [alice.mark(), bob.mark()];
     // This one decides on no key by itself: what it reads is undecided, and it encrypts for no one undecided.
     bob2 = await start('bob@localhost/two', 'bob2', 'manual');
     assert.notEqual(bob2.device, bob.device);
     // Alice subscribed to bob's lists when she first wrote: the new list reaches her unasked.
     await alice.waitFor((e) => e.event === 'devices' && e.tag === null && e.jid === 'bob@localhost' && e.devices['2'].includes(bob2?.device ?? -1), 10_000, "bob's new device list", mark);
+    // Bob's first device hears of it through +notify in its caps (Prosody's PEP for the own account).
+    await bob.waitFor((e) => e.event === 'devices' && e.tag === null && e.jid === 'bob@localhost' && e.devices['0.3'].includes(bob2?.device ?? -1), 10_000, 'its own new device list', own);
     for (const version of VERSIONS) {
       const [one, two] = [bob.mark(), bob2.mark()];
       const sent = await alice.send('bob@localhost', `to both, ${version}`, version);
