@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OmemoPeer, type OmemoVersion } from '../rig/omemo-peer';
+import { OmemoCommandError, OmemoPeer, type OmemoTrustMode, type OmemoVersion } from '../rig/omemo-peer';
 import { Prosody } from '../rig/prosody';
 
 const PASSWORD = 'omemo-pw';
@@ -19,7 +19,7 @@ describe('OMEMO test peer (python-omemo over slixmpp)', function () {
   let bob: OmemoPeer;
   let bob2: OmemoPeer | undefined;
 
-  const start = (jid: string, store: string): Promise<OmemoPeer> => OmemoPeer.start({ port: prosody.port, jid, password: PASSWORD, storeDir: join(stores, store) });
+  const start = (jid: string, store: string, trust: OmemoTrustMode = 'all'): Promise<OmemoPeer> => OmemoPeer.start({ port: prosody.port, jid, password: PASSWORD, storeDir: join(stores, store), trust });
 
   before(async () => {
     prosody = await Prosody.start({ pep: true, iterations: 100 });
@@ -66,11 +66,14 @@ describe('OMEMO test peer (python-omemo over slixmpp)', function () {
   }
 
   it('a second device of an account is announced and receives too', async () => {
-    const mark = alice.mark();
-    bob2 = await start('bob@localhost/two', 'bob2');
+    const [mark, own] = [alice.mark(), bob.mark()];
+    // This one decides on no key by itself: what it reads is undecided, and it encrypts for no one undecided.
+    bob2 = await start('bob@localhost/two', 'bob2', 'manual');
     assert.notEqual(bob2.device, bob.device);
     // Alice subscribed to bob's lists when she first wrote: the new list reaches her unasked.
     await alice.waitFor((e) => e.event === 'devices' && e.tag === null && e.jid === 'bob@localhost' && e.devices['2'].includes(bob2?.device ?? -1), 10_000, "bob's new device list", mark);
+    // Bob's first device hears of it through +notify in its caps (Prosody's PEP for the own account).
+    await bob.waitFor((e) => e.event === 'devices' && e.tag === null && e.jid === 'bob@localhost' && e.devices['0.3'].includes(bob2?.device ?? -1), 10_000, 'its own new device list', own);
     for (const version of VERSIONS) {
       const [one, two] = [bob.mark(), bob2.mark()];
       const sent = await alice.send('bob@localhost', `to both, ${version}`, version);
@@ -78,7 +81,16 @@ describe('OMEMO test peer (python-omemo over slixmpp)', function () {
       await bob.message((m) => m.body === `to both, ${version}`, 10_000, one);
       const got = await bob2.message((m) => m.body === `to both, ${version}`, 10_000, two);
       assert.equal(got.protocol, version);
+      assert.equal(got.trust, 'undecided');
     }
+    await assert.rejects(bob2.send('alice@localhost', 'undecided', '2'), (e: unknown) => e instanceof OmemoCommandError && e.reason === 'StillUndecided');
+    // Its own account's other device is a recipient too, so both need a decision.
+    await bob2.trust('alice@localhost', { device: alice.device }, true);
+    await bob2.trust('bob@localhost', { device: bob.device }, true);
+    const toAlice = alice.mark();
+    const sent = await bob2.send('alice@localhost', 'decided', '2');
+    assert.deepEqual(sent.recipients?.map(([jid]) => jid).sort(), ['alice@localhost', 'bob@localhost']);
+    assert.equal((await alice.message((m) => m.body === 'decided', 10_000, toAlice)).device, bob2.device);
   });
 
   it('a restarted peer with the same storage is the same device', async () => {

@@ -65,7 +65,7 @@ class OmemoPeer(slixmpp.ClientXMPP):
 
     async def start(self, _event):
         try:
-            # +notify in our caps: Prosody then sends our own accounts' device lists as they change.
+            # +notify in our caps: Prosody then sends our own account's device lists as they change.
             for node in DEVICE_LIST_NODE.values():
                 self["xep_0030"].add_feature(f"{node}+notify")
             await self["xep_0115"].update_caps(broadcast=False)
