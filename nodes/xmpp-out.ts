@@ -150,19 +150,23 @@ export = function register(RED: NodeAPI): void {
     };
 
     /** Sends a message with an id of its own (in msg.xmpp.id), encrypted as asked; with a receipt asked for, resolves when it is back. */
-    const sendMessage = async (plain: OutgoingMessage, msg: NodeMessageInFlow, encryption: Encryption = encryptionWanted(msg, encryptionSetting)): Promise<void> => {
+    const sendMessage = (plain: OutgoingMessage, msg: NodeMessageInFlow, encryption: Encryption = encryptionWanted(msg, encryptionSetting)): Promise<void> => {
       const client = clientOf(connection);
       const wantReceipt = receiptWanted(msg, def.receipt === true);
       const id = client.messages.newId();
       withMessageId(msg, id);
-      const message = await sealed({ ...plain, id }, encryption, msg);
-      // No receipts in rooms (XEP-0184 5.3): every occupant would answer.
-      if (message.type === 'groupchat') return sendToRoom({ ...message, id }, msg);
-      if (!wantReceipt) return client.messages.send({ ...message, id }, { ...sendOptions(msg), onBounce: bounced(message.to, msg) });
-      return client.receipts.send({ ...message, id }, { ...sendOptions(msg), timeoutMs: receiptTimeoutMs }).catch((error: unknown) => {
-        if (error instanceof DeliveryError && error.code === 'bounced') withCondition(msg, error.condition ?? '');
-        throw error;
-      });
+      const deliver = (message: OutgoingMessage): Promise<void> => {
+        // No receipts in rooms (XEP-0184 5.3): every occupant would answer.
+        if (message.type === 'groupchat') return sendToRoom({ ...message, id }, msg);
+        if (!wantReceipt) return client.messages.send({ ...message, id }, { ...sendOptions(msg), onBounce: bounced(message.to, msg) });
+        return client.receipts.send({ ...message, id }, { ...sendOptions(msg), timeoutMs: receiptTimeoutMs }).catch((error: unknown) => {
+          if (error instanceof DeliveryError && error.code === 'bounced') withCondition(msg, error.condition ?? '');
+          throw error;
+        });
+      };
+      // In clear it is handed to the connection at once, in order with what this turn sends after it.
+      if (encryption === 'off') return deliver({ ...plain, id });
+      return sealed({ ...plain, id }, encryption, msg).then(deliver);
     };
 
     node.on('input', (msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
