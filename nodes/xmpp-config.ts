@@ -128,7 +128,7 @@ export = async function register(RED: NodeAPI): Promise<void> {
     Object.defineProperty(node, 'subscriptions', { get: () => client?.listeners ?? 0 });
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      (client?.stop() ?? Promise.resolve()).then(done, done);
+      (client?.close() ?? Promise.resolve()).then(done, done);
     });
   }
 

@@ -108,6 +108,11 @@ export class XmppClient {
     const session = this.session;
     this.session = undefined;
     await session?.stop();
+  }
+
+  /** Stops, and gives up what outlives sessions (the OMEMO store file, for the next connection node of this account). */
+  async close(): Promise<void> {
+    await this.stop();
     await this.omemo?.close();
   }
 

@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { OmemoAccount } from '../../nodes/core/omemo/omemo-account';
+import { OmemoAccount, StoreInUseError } from '../../nodes/core/omemo/omemo-account';
 import { SaveQueue } from '../../nodes/core/omemo/save-queue';
 import { parseStore } from '../../nodes/core/omemo/store-data';
 import { storePath, STORE_FOLDER, writeStoreFile } from '../../nodes/core/omemo/store-file';
@@ -47,6 +47,7 @@ describe('OMEMO store (core)', () => {
     const first = await OmemoAccount.open('bot@example.org', path, factory);
     first.known.observe('alice@example.org', '2', 5, 'ab'.repeat(32));
     await first.save();
+    await first.close();
     const again = await OmemoAccount.open('bot@example.org', path, factory);
     assert.equal(again.origin.kind, 'restored');
     assert.equal(again.deviceId, first.deviceId);
@@ -126,5 +127,15 @@ describe('OMEMO store (core)', () => {
     const blocked = join(userDir, 'blocked');
     writeFileSync(blocked, 'a file where the folder should be');
     await assert.rejects(OmemoAccount.open('bot@example.org', join(blocked, STORE_FOLDER, 'x.json'), factory));
+  });
+
+  it('one store file is open once per process: a second connection of the account is refused until the first closes', async () => {
+    const path = storePath(userDir, 'bot@example.org');
+    const first = await OmemoAccount.open('bot@example.org', path, factory);
+    await assert.rejects(OmemoAccount.open('bot@example.org', path, factory), (e: unknown) => e instanceof StoreInUseError);
+    await first.close();
+    const again = await OmemoAccount.open('bot@example.org', path, factory);
+    assert.equal(again.deviceId, first.deviceId);
+    await again.close();
   });
 });

@@ -40,7 +40,7 @@ function account(jid: string, options: Partial<OmemoOptions> = {}): Account {
   const messages = new Messages(port);
   const features: string[] = [];
   const disco = { addFeature: (f: string) => (features.push(f), () => undefined) };
-  const omemo = new Omemo(port, messages, disco, { factory, storePath: storePath(dir, jid.split('/')[0] ?? jid), verified: new Map(), parse: xmppLib().parse, ...options });
+  const omemo = new Omemo(port, messages, disco, { factory, storePath: storePath(join(dir, jid.split('/')[1] ?? ''), jid.split('/')[0] ?? jid), verified: new Map(), parse: xmppLib().parse, ...options });
   const received: IncomingMessage[] = [];
   // PEP notifications are messages too: only those with a body count here.
   messages.onMessage((m) => {
@@ -241,7 +241,7 @@ for (const [engineName, engineFactory] of [['fake engine', new FakeOmemoFactory(
     const bot = account('bot@example.org/red', { healIntervalMs: 60_000 });
     await online(bot);
     await bot.omemo.close();
-    const path = storePath(dir, 'bot@example.org');
+    const path = storePath(join(dir, 'red'), 'bot@example.org');
     const before = readFileSync(path, 'utf8');
     await send(bot, 'alice@example.org', 'hello');
     await until(() => alice.received.length === 1);

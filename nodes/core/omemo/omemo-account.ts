@@ -6,6 +6,20 @@ import { SaveQueue } from './save-queue';
 import { parseStore, STORE_FORMAT, type StoreData } from './store-data';
 import { readStoreFile, setAside, writeStoreFile } from './store-file';
 
+/**
+ * Store files open in this process: two connection nodes of one account would each ratchet the
+ * same device's sessions their own way, and both would break. The second one is refused.
+ */
+const OPEN_PATHS = new Set<string>();
+
+export class StoreInUseError extends Error {
+  readonly code = 'in-use';
+  constructor(path: string) {
+    super(`${path} is used by another connection of this account`);
+    this.name = 'StoreInUseError';
+  }
+}
+
 export type AccountOrigin = { kind: 'restored' } | { kind: 'created' } | { kind: 'replaced'; reason: string; setAsideAs: string | undefined };
 
 export class OmemoAccount {
@@ -30,6 +44,17 @@ export class OmemoAccount {
    * cannot be used (then set aside, and the origin says why, for a warning in the log).
    */
   static async open(account: string, path: string, factory: OmemoEngineFactory): Promise<OmemoAccount> {
+    if (OPEN_PATHS.has(path)) throw new StoreInUseError(path);
+    OPEN_PATHS.add(path);
+    try {
+      return await OmemoAccount.load(account, path, factory);
+    } catch (error) {
+      OPEN_PATHS.delete(path);
+      throw error;
+    }
+  }
+
+  private static async load(account: string, path: string, factory: OmemoEngineFactory): Promise<OmemoAccount> {
     const read = await readStoreFile(path);
     let reason: string | undefined;
     if ('text' in read) {
@@ -58,9 +83,10 @@ export class OmemoAccount {
     return this.queue.save();
   }
 
-  /** Waits for writes under way (before the node closes). */
-  flushed(): Promise<void> {
-    return this.queue.idle();
+  /** Waits for writes under way, then lets another connection of this account open the file. */
+  async close(): Promise<void> {
+    await this.queue.idle();
+    OPEN_PATHS.delete(this.path);
   }
 
   private data(): StoreData {

@@ -143,9 +143,9 @@ export class Omemo {
     return sealed;
   }
 
-  /** Waits for the store's writes under way. */
+  /** Waits for the store's writes under way and gives the store file free. */
   async close(): Promise<void> {
-    await (await this.opened)?.flushed();
+    await (await this.opened)?.close();
   }
 
   private async prepare(message: OutgoingMessage, requirement: EncryptionRequirement): Promise<OutgoingMessage | undefined> {
