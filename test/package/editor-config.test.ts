@@ -1,4 +1,4 @@
-// The connection dialog as a user sees it in a real Chromium: three tabs, every field where one
+// The connection dialog as a user sees it in a real Chromium: four tabs, every field where one
 // looks for it, labels on one line and selects wide enough at the default width; invalid fields
 // say what is wrong; Test connection logs in for real; JID fields suggest the roster's contacts.
 // Writes the README's pictures to docs/.
@@ -18,6 +18,7 @@ const TABS: Record<string, string[]> = {
   Connection: ['jid', 'password', 'transport', 'wsUrl', 'host', 'port', 'security', 'trust', 'ca', 'pin'],
   Presence: ['show', 'status', 'priority', 'subscriptions', 'rosterMax', 'identityCategory', 'identityType', 'identityName', 'discoItems', 'revealOs'],
   Delivery: ['queueCount', 'queueKB', 'queueAge', 'maxStanzaKB', 'pingInterval', 'pingTimeout', 'answerReceipts', 'carbons'],
+  Encryption: ['omemo', 'omemoVerified', 'omemoVersions'],
 };
 
 describe('the connection dialog in a real Chromium', function () {
@@ -122,10 +123,10 @@ describe('the connection dialog in a real Chromium', function () {
     return text;
   }
 
-  it('has three tabs, Connection, Presence and Delivery, with every field in its tab, labels on one line and selects not cut', async () => {
+  it('has four tabs, Connection, Presence, Delivery and Encryption, with every field in its tab, labels on one line and selects not cut', async () => {
     await openDialogs(true);
     const tabs = await page.$$eval('#node-config-xmpp-tabs .red-ui-tab', (els) => els.map((el) => el.textContent?.trim()));
-    assert.deepEqual(tabs, ['Connection', 'Presence', 'Delivery']);
+    assert.deepEqual(tabs, ['Connection', 'Presence', 'Delivery', 'Encryption']);
     // The tray is as wide as Node-RED makes it by default.
     const width = await page.$eval('.red-ui-tray:has(#node-config-xmpp-tabs)', (el) => (el as HTMLElement).offsetWidth);
     assert.ok(width <= 520, `default tray width, not ${width}`);
@@ -133,6 +134,7 @@ describe('the connection dialog in a real Chromium', function () {
       await showTab(tab);
       // Every field is shown, so that each label and select can be measured.
       if (tab === 'Presence') await page.selectOption('#node-config-input-subscriptions', 'everyone');
+      if (tab === 'Encryption') await page.check('#node-config-input-omemo');
       for (const field of fields) {
         const inTab = await page.$eval(`#node-config-input-${field}`, (el, id) => el.closest(`#${id}`) !== null, `node-config-xmpp-tab-${tab.toLowerCase()}`);
         assert.ok(inTab, `${field} in ${tab}`);
@@ -147,9 +149,10 @@ describe('the connection dialog in a real Chromium', function () {
           const canvas = document.createElement('canvas').getContext('2d') as CanvasRenderingContext2D;
           for (const el of els as HTMLElement[]) {
             if (el.offsetParent === null) continue; // hidden in this state
-            // A field's row is one line: label, input and unit side by side (a text area is taller).
+            // A field's row is one line: label, input and unit side by side (a text area is taller, and
+            // so are our fingerprints: 64 hex digits each).
             const row = el.parentElement as HTMLElement;
-            if (el.tagName === 'LABEL' && row.firstElementChild === el && row.querySelector('textarea') === null && row.offsetHeight > 40) {
+            if (el.tagName === 'LABEL' && row.firstElementChild === el && row.querySelector('textarea, #node-config-xmpp-omemo-fingerprints') === null && row.offsetHeight > 40) {
               found.push(`the row of "${el.textContent?.trim()}" takes ${row.offsetHeight} px: something wrapped`);
             }
             if (el.tagName === 'LABEL') {
