@@ -81,6 +81,12 @@ describe('the tarball npm pack makes', function () {
     for (const icon of icons) assert.ok(paths.includes(`dist/nodes/icons/${icon}`), `icons/${icon}`);
   });
 
+  it('has the shared editor script of resources/, which Node-RED serves at resources/<package>/', function () {
+    const resources = filesUnder(join(REPO_ROOT, 'resources'));
+    assert.ok(resources.includes('xmpp-editor.js'));
+    for (const file of resources) assert.ok(paths.includes(`resources/${file}`), `resources/${file}`);
+  });
+
   it('has every example flow, the README, the CHANGELOG and the LICENSE', function () {
     const examples = filesUnder(join(REPO_ROOT, 'examples')).filter((f) => f.endsWith('.json'));
     assert.ok(examples.length >= 9);

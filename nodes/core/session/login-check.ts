@@ -1,6 +1,7 @@
 // One trial login with settings that are not (yet) those of a running connection: log in once,
 // say how (full JID, SASL mechanism, TLS version) or why not (a named failure, with the
 // certificate's fingerprint when it was not trusted), log out. No retry, no presence, no roster.
+import { words } from '../words';
 import { XmppError } from '../errors';
 import { IqResponder } from '../iq/iq-responder';
 import { xmppLib } from '../xmpp-lib';
@@ -36,7 +37,7 @@ export async function checkLogin(settings: LoginSettings, timeoutMs = DEFAULT_CH
   });
   await session.stop(1500);
   if (outcome?.state === 'online') return { ok: true, jid: outcome.jid, mechanism: outcome.mechanism, tls: outcome.tls };
-  const error = outcome?.error ?? new XmppError('connection-timeout', `no login within ${Math.round(timeoutMs / 1000)} s`);
+  const error = outcome?.error ?? new XmppError('connection-timeout', words('no-login-within', { seconds: Math.round(timeoutMs / 1000) }));
   if (error.code !== 'tls-untrusted') return { ok: false, error };
   const remaining = deadline - Date.now();
   const target = remaining > 500 ? await probeTarget(settings) : undefined;
