@@ -1,14 +1,19 @@
 // xmpp-config: one pooled XMPP connection shared by every node that names this config node. It
 // keeps its users (their flows' Catch and Status nodes hear it), fans out the connection's status
 // and says in the log what the connection cannot say in a status; everything else is the client's.
-import { type as osType, release as osRelease } from 'node:os';
+import { homedir, type as osType, release as osRelease } from 'node:os';
+import { join } from 'node:path';
 import type { Node, NodeAPI, NodeStatus } from 'node-red';
 import { XmppClient } from './core/client';
 import { MAX_STRANGERS, SUBSCRIPTION_POLICIES, type SubscriptionPolicy } from './core/contacts/contacts';
 import { XmppError } from './core/errors';
 import type { SessionStatus } from './core/session/session';
+import { bareJid } from './core/jid';
+import { omemoEngineFactory } from './core/omemo/crypto/engine-factory';
+import { storePath } from './core/omemo/store-file';
 import { loadXmpp } from './core/xmpp-lib';
-import { readAnswerReceipts, readDiscoItems, readIdentity, readPresence, readRoomCheck, readRosterMax, readSessionOptions, type XmppConfigDef } from './lib/config-options';
+import { readAnswerReceipts, readDiscoItems, readIdentity, readOmemo, readPresence, readRoomCheck, readRosterMax, readSessionOptions, type XmppConfigDef } from './lib/config-options';
+import { omemoLog, serveFingerprints } from './lib/omemo-log';
 import type { StatusSink, XmppConnection } from './lib/connection';
 import { passwordTarget } from './lib/connection-check';
 import { registerEditorApi } from './lib/editor-api';
@@ -29,6 +34,9 @@ export = async function register(RED: NodeAPI): Promise<void> {
   // xmpp.js is an ES module: loaded once, before the node type exists, so it is there for every use.
   await loadXmpp();
   const t: Translate = (key, substitutions) => RED._(key, substitutions);
+  // The store files live with the flows, never in them (see README: back the folder up, keep it private).
+  const userDir = RED.settings.userDir ?? join(homedir(), '.node-red');
+  serveFingerprints(RED);
 
   function XmppConfig(this: XmppConfigNode, def: XmppConfigDef): void {
     RED.nodes.createNode(this, def);
@@ -38,6 +46,7 @@ export = async function register(RED: NodeAPI): Promise<void> {
     let client: XmppClient | undefined;
     let problem: XmppError | undefined;
     let status: SessionStatus;
+    const omemo = readOmemo(def);
     try {
       const options = readSessionOptions(def);
       client = new XmppClient({
@@ -52,6 +61,9 @@ export = async function register(RED: NodeAPI): Promise<void> {
         rooms: { selfPingMs: readRoomCheck(RED.settings) },
         messages: { carbons: def.carbons === true },
         receipts: { answer: readAnswerReceipts(def) },
+        omemo: omemo.enabled
+          ? { factory: omemoEngineFactory, storePath: storePath(userDir, bareJid(options.jid)), verified: omemo.verified.verified, versions: omemo.versions, label: 'Node-RED' }
+          : undefined,
       });
       status = client.status;
       if (options.trust?.mode === 'any' && options.security !== 'none') node.warn(t('xmpp-config.warning.any'));
@@ -88,6 +100,9 @@ export = async function register(RED: NodeAPI): Promise<void> {
       client.messages.onBounce((bounce) => {
         if (!bounce.claimed) node.warn(t('xmpp-config.error.bounced', { jid: bounce.from, condition: bounce.condition }));
       });
+      if (omemo.verified.invalid.length > 0) node.warn(t('xmpp-config.omemo.invalid-verified', { lines: omemo.verified.invalid.join('; ') }));
+      const omemoModule = client.omemo;
+      if (omemoModule) omemoModule.onNotice((notice) => omemoLog(node, t, notice));
       client.contacts.onLimit((reached) => {
         if (reached.limit === 'strangers') node.debug(t('xmpp-config.log.strangers', { count: reached.ignored, max: MAX_STRANGERS }));
         else node.warn(t('xmpp-config.warning.roster-full', { size: reached.size, max: reached.max }));
@@ -116,7 +131,7 @@ export = async function register(RED: NodeAPI): Promise<void> {
     Object.defineProperty(node, 'subscriptions', { get: () => client?.listeners ?? 0 });
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      (client?.stop() ?? Promise.resolve()).then(done, done);
+      (client?.close() ?? Promise.resolve()).then(done, done);
     });
   }
 

@@ -44,6 +44,8 @@ interface XmppInDef extends NodeDef, RoomFields {
   burst?: string | number;
   /** Fetch the files messages link to, up to this many KiB; 0 or absent: off. */
   downloadKB?: string | number;
+  /** Only messages that arrived OMEMO-encrypted from a device we trust; absent in older flows: off. */
+  trustedOnly?: boolean;
 }
 
 // New nodes start with these (see xmpp-in.html): far above a person typing, far below a flood.
@@ -139,7 +141,7 @@ export = function register(RED: NodeAPI): void {
     if (!room) {
       held.add(
         client?.messages.onMessage((message) => {
-          if (!filter.message(message) || !admission.fresh(message)) return;
+          if (!filter.message(message) || !admission.fresh(message) || !admission.encryptedEnough(message, def.trustedOnly === true)) return;
           const msg = incomingMsg(message, connection.jid);
           admission.fromAllowed(msg.from, () => {
             if (admit(msg.topic)) emitMessage(msg);
@@ -169,7 +171,7 @@ export = function register(RED: NodeAPI): void {
         joined.onRoomMessage((received) => {
           const { body, subject, type } = received.message;
           if (body === undefined && !(type === 'groupchat' && subject !== undefined) && !def.bodiless) return;
-          if (!admission.fresh(received.message)) return;
+          if (!admission.fresh(received.message) || !admission.encryptedEnough(received.message, def.trustedOnly === true)) return;
           const msg = roomMsg(received, connection.jid);
           // In a room the bare JID is the room itself: each occupant is a sender of its own.
           admission.fromAllowed(msg.from, () => {

@@ -19,6 +19,8 @@ import { ROOM_JOIN_WAIT_MS, roomMessage, roomOptions, roomTarget, type RoomField
 import type { FileMessage } from './core/files/files';
 import { fileAddress, fileRequest, loadFile, type FileRequest } from './lib/file-msg';
 import { OwnStatus } from './lib/own-status';
+import { encryptionWanted, readEncryption, type Encryption } from './lib/encryption-msg';
+import { EncryptionError } from './core/omemo/encryption-error';
 import { UploadProgress } from './lib/upload-progress';
 
 interface XmppOutDef extends NodeDef, RoomFields {
@@ -32,6 +34,8 @@ interface XmppOutDef extends NodeDef, RoomFields {
   receipt?: boolean;
   /** Seconds to wait for the receipt once the message is written. */
   receiptTimeout?: string | number;
+  /** OMEMO: 'off', 'possible' or 'required'; absent in older flows: off. */
+  encryption?: string;
 }
 
 export = function register(RED: NodeAPI): void {
@@ -107,7 +111,8 @@ export = function register(RED: NodeAPI): void {
         // The link is the message (with a receipt when asked for, its bounce on this node's Catch);
         // a caption rides in its out-of-band data and, for clients that show only that, after it.
         const caption = request.caption?.trim() ? request.caption : undefined;
-        const link = sendMessage({ to: address.to, type: address.type, body: url, subject: address.subject, thread: address.thread, oob: { url, desc: caption } }, msg);
+        // The file itself is not encrypted (XEP-0454 is not implemented): its link goes in clear too.
+        const link = sendMessage({ to: address.to, type: address.type, body: url, subject: address.subject, thread: address.thread, oob: { url, desc: caption } }, msg, 'off');
         const captioned = caption ? client.messages.send({ to: address.to, type: address.type, body: caption, thread: address.thread }, sendOptions(msg)) : undefined;
         await Promise.all([link, captioned]);
       } finally {
@@ -128,19 +133,40 @@ export = function register(RED: NodeAPI): void {
       (bounce: Bounce): void =>
         node.error(fail(new DeliveryError('bounced', to, { condition: bounce.condition, from: bounce.from })), withCondition({ ...msg }, bounce.condition));
 
-    /** Sends a message with an id of its own (in msg.xmpp.id); with a receipt asked for, resolves when it is back. */
-    const sendMessage = (message: OutgoingMessage, msg: NodeMessageInFlow): Promise<void> => {
+    const encryptionSetting = readEncryption(def.encryption);
+
+    /** The message as it goes: encrypted (OMEMO) when asked and possible; refused when required and impossible. */
+    const sealed = async (message: OutgoingMessage, encryption: Encryption, msg: NodeMessageInFlow): Promise<OutgoingMessage> => {
+      if (encryption === 'off') return message;
+      const omemo = clientOf(connection).omemo;
+      if (!omemo) {
+        if (encryption === 'required') throw new EncryptionError('omemo-disabled');
+        return message;
+      }
+      const encrypted = await omemo.seal(message, encryption);
+      const meta: unknown = msg.xmpp;
+      msg.xmpp = { ...(typeof meta === 'object' && meta !== null ? meta : {}), encrypted: encrypted !== undefined };
+      return encrypted ?? message;
+    };
+
+    /** Sends a message with an id of its own (in msg.xmpp.id), encrypted as asked; with a receipt asked for, resolves when it is back. */
+    const sendMessage = (plain: OutgoingMessage, msg: NodeMessageInFlow, encryption: Encryption = encryptionWanted(msg, encryptionSetting)): Promise<void> => {
       const client = clientOf(connection);
       const wantReceipt = receiptWanted(msg, def.receipt === true);
       const id = client.messages.newId();
       withMessageId(msg, id);
-      // No receipts in rooms (XEP-0184 5.3): every occupant would answer.
-      if (message.type === 'groupchat') return sendToRoom({ ...message, id }, msg);
-      if (!wantReceipt) return client.messages.send({ ...message, id }, { ...sendOptions(msg), onBounce: bounced(message.to, msg) });
-      return client.receipts.send({ ...message, id }, { ...sendOptions(msg), timeoutMs: receiptTimeoutMs }).catch((error: unknown) => {
-        if (error instanceof DeliveryError && error.code === 'bounced') withCondition(msg, error.condition ?? '');
-        throw error;
-      });
+      const deliver = (message: OutgoingMessage): Promise<void> => {
+        // No receipts in rooms (XEP-0184 5.3): every occupant would answer.
+        if (message.type === 'groupchat') return sendToRoom({ ...message, id }, msg);
+        if (!wantReceipt) return client.messages.send({ ...message, id }, { ...sendOptions(msg), onBounce: bounced(message.to, msg) });
+        return client.receipts.send({ ...message, id }, { ...sendOptions(msg), timeoutMs: receiptTimeoutMs }).catch((error: unknown) => {
+          if (error instanceof DeliveryError && error.code === 'bounced') withCondition(msg, error.condition ?? '');
+          throw error;
+        });
+      };
+      // In clear it is handed to the connection at once, in order with what this turn sends after it.
+      if (encryption === 'off') return deliver({ ...plain, id });
+      return sealed({ ...plain, id }, encryption, msg).then(deliver);
     };
 
     node.on('input', (msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
@@ -154,6 +180,7 @@ export = function register(RED: NodeAPI): void {
         const file = action ? undefined : fileRequest(msg);
         target = action ? undefined : roomTarget(msg, room?.room, connection.jid);
         if (action) sent = runPresenceAction(clientOf(connection), action);
+        else if (file && encryptionWanted(msg, encryptionSetting) === 'required') throw new EncryptionError('encrypted-files-unsupported');
         else if (file) sent = sendFile(file, target ? { to: target, type: 'groupchat' } : fileAddress(msg, defaults, connection.jid), msg);
         else sent = sendMessage(target ? roomMessage(msg, target) : outgoingMessage(msg, defaults, connection.jid), msg);
       } catch (error) {

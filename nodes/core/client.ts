@@ -12,6 +12,7 @@ import { RawIq } from './iq/raw-iq';
 import { formatJid } from './jid';
 import { Listeners } from './listeners';
 import { Messages, type MessagesOptions } from './messages/messages';
+import { Omemo, type OmemoOptions } from './omemo/omemo';
 import type { ClientPort } from './port';
 import { Presence } from './presence/own-presence';
 import { Receipts, type ReceiptsOptions } from './receipts/receipts';
@@ -36,6 +37,8 @@ export interface XmppClientOptions {
   messages?: MessagesOptions | undefined;
   /** Whether we answer the receipt requests of messages we receive (default: we do). */
   receipts?: ReceiptsOptions | undefined;
+  /** OMEMO end-to-end encryption (XEP-0384); absent: off. */
+  omemo?: Omit<OmemoOptions, 'parse'> | undefined;
 }
 
 export class XmppClient {
@@ -51,6 +54,8 @@ export class XmppClient {
   readonly commands: Commands;
   /** Files: upload and send (XEP-0363, XEP-0066), fetch what others link to. */
   readonly files: Files;
+  /** OMEMO (XEP-0384): our device, encrypting and decrypting; undefined when off. */
+  readonly omemo: Omemo | undefined;
   /** IQ requests for protocols without a module of their own. */
   readonly iq: RawIq;
   private session: Session | undefined;
@@ -79,6 +84,7 @@ export class XmppClient {
     this.commands = new Commands(port, this.disco);
     this.files = new Files(port, this.disco, this.messages, { trust: options.session.trust ?? SYSTEM_TRUST });
     this.iq = new RawIq(port);
+    this.omemo = options.omemo ? new Omemo(port, this.messages, this.disco, { ...options.omemo, parse: xmppLib().parse }) : undefined;
   }
 
   /** Connects (a new session, when there is none). */
@@ -102,6 +108,12 @@ export class XmppClient {
     const session = this.session;
     this.session = undefined;
     await session?.stop();
+  }
+
+  /** Stops, and gives up what outlives sessions (the OMEMO store file, for the next connection node of this account). */
+  async close(): Promise<void> {
+    await this.stop();
+    await this.omemo?.close();
   }
 
   get status(): SessionStatus {

@@ -17,6 +17,7 @@ export class Admission {
   private readonly refused: BurstLog<string>;
   private readonly stale: BurstLog<{ jid: string; ageMs: number }>;
   private readonly rosterWait: RosterWait;
+  private readonly unencrypted: BurstLog<string>;
 
   constructor(
     private readonly filter: MessageFilter,
@@ -35,6 +36,9 @@ export class Admission {
           : t('xmpp-in.debug.old-more', { count: line.count, max, seconds: seconds(line.sinceMs) }),
       ),
     );
+    this.unencrypted = new BurstLog((line) =>
+      log.debug(line.kind === 'first' ? t('xmpp-in.debug.not-trusted', { jid: line.detail }) : t('xmpp-in.debug.not-trusted-more', { count: line.count, seconds: seconds(line.sinceMs) })),
+    );
     let warned = false;
     this.rosterWait = new RosterWait(() => {
       if (!warned) log.warn(t('xmpp-in.warning.roster-wait-full'));
@@ -46,6 +50,13 @@ export class Admission {
   fresh(message: IncomingMessage): boolean {
     if (this.filter.fresh(message)) return true;
     this.stale.note({ jid: message.from, ageMs: ageMs(message.delay) });
+    return false;
+  }
+
+  /** With "only encrypted from trusted devices": false, and counted, for a message in clear or from a device we do not trust. */
+  encryptedEnough(message: IncomingMessage, trustedOnly: boolean): boolean {
+    if (!trustedOnly || message.encryption?.trusted === true) return true;
+    this.unencrypted.note(message.from);
     return false;
   }
 
@@ -70,5 +81,6 @@ export class Admission {
     this.rosterWait.clear();
     this.refused.close();
     this.stale.close();
+    this.unencrypted.close();
   }
 }

@@ -13,6 +13,8 @@ import { DEFAULT_INBOUND } from '../core/session/stream-parser';
 import { readCa, normalizePin, type TlsTrust, type TrustMode } from '../core/session/tls-trust';
 import { checkWebSocketUrl } from '../core/session/websocket-address';
 import { words } from '../core/words';
+import { parseVerified, type VerifiedList } from '../core/omemo/trust';
+import type { OmemoVersion } from '../core/omemo/engine';
 
 export interface XmppConfigDef extends NodeDef {
   jid: string;
@@ -49,6 +51,12 @@ export interface XmppConfigDef extends NodeDef {
   answerReceipts?: boolean;
   /** Ask the server for copies of the messages the account's other clients receive (XEP-0280); absent: off. */
   carbons?: boolean;
+  /** OMEMO end-to-end encryption (XEP-0384); absent in older flows: off. */
+  omemo?: boolean;
+  /** Verified OMEMO fingerprints, one `jid fingerprint` a line. */
+  omemoVerified?: string;
+  /** The OMEMO versions we write in: 'both' (default: the newest each device publishes), '2' or '0.3'. */
+  omemoVersions?: string;
 }
 
 const SECURITY: readonly string[] = ['starttls', 'tls', 'none'];
@@ -163,4 +171,10 @@ export function readDiscoItems(text: string | undefined): DiscoItem[] {
 export function readRoomCheck(settings: unknown): number | undefined {
   const value = settings && typeof settings === 'object' ? (settings as Record<string, unknown>).xmppRoomCheckTime : undefined;
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+/** The connection's OMEMO settings: on or off, and the verified fingerprints (with the lines that are not). */
+export function readOmemo(def: XmppConfigDef): { enabled: boolean; verified: VerifiedList; versions: OmemoVersion[] } {
+  const versions: OmemoVersion[] = def.omemoVersions === '2' ? ['2'] : def.omemoVersions === '0.3' ? ['0.3'] : ['2', '0.3'];
+  return { enabled: def.omemo === true, verified: parseVerified(def.omemoVerified ?? ''), versions };
 }

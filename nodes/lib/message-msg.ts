@@ -3,7 +3,7 @@ import type { NodeMessage } from 'node-red';
 import { XmppError } from '../core/errors';
 import { bareOf, formatJid, parseJid } from '../core/jid';
 import type { Delay } from '../core/messages/delay';
-import { isMessageType, type IncomingMessage, type MessageType, type OutgoingMessage } from '../core/messages/message-stanza';
+import { isMessageType, type IncomingMessage, type MessageEncryption, type MessageType, type OutgoingMessage } from '../core/messages/message-stanza';
 import type { Oob } from '../core/files/oob-stanza';
 import { words } from '../core/words';
 
@@ -21,6 +21,8 @@ export interface MessageMeta {
   delay?: Delay;
   /** Only on a copy of a message one of the account's other clients received (XEP-0280). */
   carbon?: 'received';
+  /** Only on a message that arrived OMEMO-encrypted: msg.payload is its plaintext. */
+  encryption?: MessageEncryption;
 }
 
 export interface IncomingMsg extends NodeMessage {
@@ -50,6 +52,7 @@ export function incomingMsg(message: IncomingMessage, ownJid: string): IncomingM
       ...(message.oob ? { oob: { url: message.oob.url, desc: message.oob.desc } } : {}),
       ...(message.delay ? { delay: { ...message.delay } } : {}),
       ...(message.carbon === 'received' ? { carbon: 'received' as const } : {}),
+      ...(message.encryption ? { encryption: { ...message.encryption } } : {}),
     },
   };
 }

@@ -1,9 +1,11 @@
 // The one way any error becomes what a node reports: a localized, secret-free text, and for
 // done(err) an Error carrying `code` (a refusal from the other side is named by its condition)
-// and, for RPC faults, faultCode and faultString; for a failed HTTP transfer, its status.
+// and, for RPC faults, faultCode and faultString; for a failed HTTP transfer, its status; for a
+// message that could not be encrypted, the OMEMO code (no-devices, no-trusted-devices …).
 import { XmppError } from '../core/errors';
 import { FileError } from '../core/files/file-error';
 import { FormError } from '../core/forms/form-error';
+import { EncryptionError } from '../core/omemo/encryption-error';
 import { DeliveryError } from '../core/messages/delivery-error';
 import { RoomError } from '../core/rooms/room';
 import { RpcFaultError } from '../core/rpc/rpc-stanza';
@@ -38,6 +40,7 @@ export function describeError(t: Translate, error: unknown, section?: string): s
   // Values that do not fit a command's form, named by the field.
   if (error instanceof FormError) return t(`xmpp-command.form-error.${error.code}`, { field: error.field });
   if (error instanceof FileError) return text(`xmpp-config.file-error.${error.code}`, { detail: detailText(t, error) });
+  if (error instanceof EncryptionError) return text(`xmpp-config.omemo-error.${error.code}`, { detail: detailText(t, error) });
   // A room's failure in the words of the node that uses the room (xmpp-in, xmpp-out).
   if (error instanceof RoomError) return text(`${section ?? 'xmpp-config'}.error.${error.code}`, { detail: detailText(t, error), room: error.room });
   // A message that did not arrive names its recipient, and why (the condition, or how long we waited).
@@ -52,7 +55,7 @@ export function describeError(t: Translate, error: unknown, section?: string): s
 /** The Error for done(err) (and node.error): the text above, and what flows branch on. */
 export function nodeError(t: Translate, error: unknown, section?: string): Error {
   const failure = new Error(describeError(t, error, section));
-  if (error instanceof MsgError || error instanceof FileError || error instanceof FormError) Object.assign(failure, { code: error.code });
+  if (error instanceof MsgError || error instanceof FileError || error instanceof FormError || error instanceof EncryptionError) Object.assign(failure, { code: error.code });
   if (error instanceof FileError && error.status !== undefined) Object.assign(failure, { status: error.status });
   // A refusal from the other side is named by its condition; a room's or a delivery's failure by its own code.
   if (error instanceof XmppError) Object.assign(failure, { code: error instanceof RoomError || error instanceof DeliveryError ? error.code : (error.condition ?? error.code) });

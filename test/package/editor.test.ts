@@ -21,7 +21,7 @@ describe('the editor in a real Chromium', function () {
 
   before(async function () {
     this.timeout(120_000);
-    prosody = await Prosody.start({ iterations: 100 });
+    prosody = await Prosody.start({ iterations: 100, pep: true });
     await prosody.register('bot', 'bot-pw');
     red = await NodeRedProcess.start();
     const flow: FlowNode[] = [
@@ -30,10 +30,13 @@ describe('the editor in a real Chromium', function () {
       { id: 'ed-in', type: 'xmpp-in', z: 'ed-tab', name: '', server: 'ed-cfg', from: '', msgType: 'any', bodiless: false, x: 200, y: 100, wires: [['ed-out']] },
       { id: 'ed-out', type: 'xmpp-out', z: 'ed-tab', name: '', server: 'ed-cfg', to: '', msgType: 'chat', subject: '', x: 450, y: 100, wires: [] },
       // As a gate of an earlier version was saved: without the limits added since.
+      // A second connection with OMEMO on, and a node that requires encryption.
+      { id: 'ed-omemo', type: 'xmpp-config', name: 'omemo bot', jid: 'bot@localhost/omemo', host: '127.0.0.1', port: String(prosody.port), security: 'none', omemo: true, credentials: { password: 'bot-pw' } },
+      { id: 'ed-secret', type: 'xmpp-out', z: 'ed-tab', name: '', server: 'ed-omemo', to: '', msgType: 'chat', subject: '', encryption: 'required', x: 450, y: 300, wires: [] },
       { id: 'ed-gate', type: 'presence-gate', z: 'ed-tab', name: '', server: 'ed-cfg', to: '', mode: 'hold', blockDnd: true, blockAway: false, blockXa: false, holdCount: 100, holdAge: 3600, store: '', outputs: 2, x: 450, y: 200, wires: [[], []] },
     ];
     await red.deploy(flow);
-    await eventually(() => prosody.sessionCount('bot@localhost'), (n) => n === 1, 15_000, 'the bot online');
+    await eventually(() => prosody.sessionCount('bot@localhost'), (n) => n === 2, 15_000, 'both connections online');
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(`${red.url}/`);
@@ -133,5 +136,25 @@ describe('the editor in a real Chromium', function () {
     assert.equal(await page.isVisible('#node-input-store'), true);
     await page.screenshot({ path: join(shots, 'presence-gate.png') });
     await page.click('#node-dialog-cancel');
+  });
+
+  it('shows the OMEMO section: the encryption a node requires, and the connection\'s fingerprints from the running device', async () => {
+    await page.goto(`${red.url}/`);
+    await page.waitForSelector('#red-ui-palette .red-ui-palette-node', { timeout: 30_000 });
+    await page.dblclick('#ed-secret');
+    await page.waitForSelector('#node-input-encryption', { timeout: 10_000 });
+    assert.equal(await page.inputValue('#node-input-encryption'), 'required');
+    assert.match((await page.textContent('label[for="node-input-encryption"]')) ?? '', /Encryption/);
+    await page.click('#node-input-btn-server-edit');
+    await page.waitForSelector('#node-config-input-omemo', { timeout: 10_000 });
+    assert.equal(await page.isChecked('#node-config-input-omemo'), true);
+    assert.equal(await page.isVisible('#node-config-input-omemoVerified'), true);
+    assert.equal(await page.inputValue('#node-config-input-omemoVersions'), 'both', 'a field the flow left out shows its default');
+    await page.waitForFunction(() => /OMEMO 2: [0-9a-f]{8}( [0-9a-f]{8}){7}/.test(document.querySelector('#node-config-xmpp-omemo-fingerprints')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    const tray = (await page.textContent('.red-ui-tray:last-of-type')) ?? '';
+    assert.doesNotMatch(tray, /xmpp-config\.(label|placeholder|omemo|omemoVersions|tip)\./, `no untranslated keys: ${String(tray.match(/xmpp-config\.[\w.-]+/g))}`);
+    await page.uncheck('#node-config-input-omemo');
+    assert.equal(await page.isVisible('#node-config-input-omemoVerified'), false, 'the section folds away when off');
+    await page.screenshot({ path: join(shots, 'omemo.png') });
   });
 });

@@ -50,6 +50,15 @@ export interface ProsodyOptions {
   carbons?: boolean;
   /** Ad-hoc commands (XEP-0050: mod_adhoc, mod_admin_adhoc), with admin@localhost as the admin. */
   adhoc?: boolean;
+  /**
+   * Personal eventing (XEP-0163, mod_pep) as OMEMO needs it: publish-options with
+   * access_model=open create the nodes, +notify in caps or an explicit subscription brings
+   * notifications, and a node may keep `pepMaxItems` items ("max" in publish-options means that
+   * many; OMEMO 2 keeps every device's bundle as one item of urn:xmpp:omemo:2:bundles).
+   */
+  pep?: boolean;
+  /** With pep: the most items one node may keep (Prosody's own default is 256). */
+  pepMaxItems?: number;
 }
 
 export interface FileShareOptions {
@@ -149,7 +158,7 @@ export class Prosody {
       execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=localhost', '-addext', `subjectAltName=${names}`, '-keyout', keyFile, '-out', this.certFile], { stdio: 'ignore' });
       this.fingerprint256 = new X509Certificate(readFileSync(this.certFile)).fingerprint256;
     }
-    const modules = ['roster', 'saslauth', 'disco', 'ping', 'smacks', 'admin_shell', 'posix', 'version', ...(options.offline ? ['offline'] : []), ...(options.carbons ? ['carbons'] : []), ...(options.adhoc ? ['adhoc', 'admin_adhoc'] : []), ...(options.tls ? ['tls'] : []), ...(options.websocket ? ['websocket'] : [])];
+    const modules = ['roster', 'saslauth', 'disco', 'ping', 'smacks', 'admin_shell', 'posix', 'version', ...(options.offline ? ['offline'] : []), ...(options.carbons ? ['carbons'] : []), ...(options.pep ? ['pep'] : []), ...(options.adhoc ? ['adhoc', 'admin_adhoc'] : []), ...(options.tls ? ['tls'] : []), ...(options.websocket ? ['websocket'] : [])];
     const disabled = ['s2s', ...(options.offline ? [] : ['offline']), ...(options.tls ? [] : ['tls'])];
     const lines = [
       'run_as_root = true',
@@ -179,6 +188,7 @@ export class Prosody {
       options.component ? `component_ports = { ${componentPort} }` : 'component_ports = { }',
       options.component ? 'component_interfaces = { "127.0.0.1" }' : '',
       options.adhoc ? `admins = { "admin@${DOMAIN}" }` : '',
+      options.pep && options.pepMaxItems !== undefined ? `pep_max_items = ${options.pepMaxItems}` : '',
       `VirtualHost "${DOMAIN}"`,
       options.muc ? `Component "conference.${DOMAIN}" "muc"` : '',
       options.component ? `Component "strangers.${DOMAIN}"\n  component_secret = "${this.componentSecret}"` : '',

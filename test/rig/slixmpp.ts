@@ -6,10 +6,15 @@ const PYTHON = '/usr/bin/python3';
 const RIG = join(__dirname, '..', '..', '..', 'test', 'rig');
 const SCRIPT = join(RIG, 'slix-peer.py');
 
+let slixmppChecked = false;
+
 export function ensureSlixmpp(): void {
+  // Each check starts a Python that imports slixmpp (~0.5 s): once a process is enough.
+  if (slixmppChecked) return;
   try {
     // aiohttp: slixmpp's XEP-0363 plugin uploads with it.
     execFileSync(PYTHON, ['-c', 'import slixmpp, aiohttp'], { stdio: 'ignore' });
+    slixmppChecked = true;
     return;
   } catch {
     if (process.getuid?.() !== 0) {
@@ -21,6 +26,7 @@ export function ensureSlixmpp(): void {
     stdio: 'ignore',
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
+  slixmppChecked = true;
 }
 
 export interface SlixMessage {

@@ -7,10 +7,22 @@ import { cleanXmlText, xmlText } from '../xml-text';
 import { buildOob, readOob, type Oob } from '../files/oob-stanza';
 import type { CarbonKind } from './carbons';
 import { readDelay, type Delay } from './delay';
+import type { MessageExtension } from './message-extension';
 import { originIdElement, readStableIds, type StanzaId } from './stable-ids';
 
 export const MESSAGE_TYPES = ['chat', 'normal', 'headline', 'groupchat'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
+
+/** How a message that arrived encrypted was read (OMEMO, XEP-0384). */
+export interface MessageEncryption {
+  protocol: '0.3' | '2';
+  /** The sender's device id. */
+  device: number;
+  /** Whether we trust that device (blind trust before verification; then only verified devices). */
+  trusted: boolean;
+  /** The fingerprint of the device's identity key, as its owner's client shows it. */
+  fingerprint: string;
+}
 
 export interface IncomingMessage {
   /** Sender's full JID as the server gave it; empty when absent (then it came from our own server/account). */
@@ -41,6 +53,8 @@ export interface IncomingMessage {
   stanza: string;
   /** A link to a file (XEP-0066 out-of-band data), when it carries one. */
   oob?: Oob | undefined;
+  /** Only on a message that arrived encrypted and was decrypted: `body` is then the plaintext. */
+  encryption?: MessageEncryption | undefined;
 }
 
 export interface OutgoingMessage {
@@ -54,6 +68,8 @@ export interface OutgoingMessage {
   oob?: Oob | undefined;
   /** Ask the recipient for a delivery receipt (XEP-0184; the message then needs an id). */
   requestReceipt?: boolean | undefined;
+  /** Elements a core module prepared (OMEMO's <encrypted>); the body is then the fallback text. */
+  extension?: MessageExtension | undefined;
 }
 
 export function isMessageType(value: unknown): value is MessageType {
@@ -105,5 +121,6 @@ export function buildMessage(xml: XmlFactory, message: OutgoingMessage, id = mes
     message.oob ? buildOob(xml, message.oob) : undefined,
     id && message.requestReceipt ? receiptRequest(xml) : undefined,
     id ? originIdElement(xml, id) : undefined,
+    ...(message.extension?.elements ?? []),
   );
 }

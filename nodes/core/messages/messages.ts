@@ -7,6 +7,7 @@ import { bareOf } from '../jid';
 import { Listeners } from '../listeners';
 import type { ClientPort } from '../port';
 import type { SendOptions } from '../session/session-options';
+import type { XmlElement } from '../xmpp-lib';
 import { enableCarbons, readCarbon } from './carbons';
 import { buildMessage, readMessage, type IncomingMessage, type OutgoingMessage } from './message-stanza';
 import { SeenMessages, type SeenWindow } from './seen-messages';
@@ -42,12 +43,22 @@ export interface MessageSendOptions extends SendOptions {
   onBounce?: ((bounce: Bounce) => void) | undefined;
 }
 
+/**
+ * Reads a message before anyone hears of it (OMEMO decrypts here): undefined leaves it as it is,
+ * 'drop' keeps it from the listeners, a message replaces it. A promise holds back the messages
+ * after it until it settles, so they are heard in the order they came.
+ */
+export type MessageDecoder = (stanza: XmlElement, message: IncomingMessage) => IncomingMessage | 'drop' | undefined | Promise<IncomingMessage | 'drop' | undefined>;
+
 export class Messages {
   private readonly sent = new SentMessages<Bounce>();
   private readonly seen: SeenMessages;
   private readonly messages: Listeners<[IncomingMessage]>;
   private readonly bounces: Listeners<[Bounce]>;
   private ignoredCarbons = 0;
+  private decoder: MessageDecoder | undefined;
+  /** Set while a decoder's promise is pending: what arrives meanwhile waits behind it. */
+  private held: Promise<void> | undefined;
 
   constructor(
     private readonly port: MessagesPort,
@@ -59,7 +70,7 @@ export class Messages {
     port.on('message', (stanza) => {
       const carbon = readCarbon(stanza);
       if (!carbon) {
-        this.arrived(readMessage(stanza));
+        this.arrived(stanza, readMessage(stanza));
         return;
       }
       // A carbon from anyone but our own account is someone putting words in another's mouth.
@@ -68,7 +79,7 @@ export class Messages {
         return;
       }
       // What the account's other clients sent is ours, not news for the flows.
-      if (carbon.kind === 'received') this.arrived(readMessage(carbon.inner, 'received'));
+      if (carbon.kind === 'received') this.arrived(carbon.inner, readMessage(carbon.inner, 'received'));
     });
     if (options.carbons) {
       // Carbons are per session: a resumed session keeps them.
@@ -88,6 +99,11 @@ export class Messages {
     const id = message.id ?? this.sent.newId();
     this.sent.remember(id, message.to, options.onBounce);
     return this.port.send(buildMessage(this.port.xml, message, id), { queue: options.queue, onDropped: options.onDropped });
+  }
+
+  /** Sets the one decoder (OMEMO's) every message that is no bounce passes first. */
+  setDecoder(decoder: MessageDecoder): void {
+    this.decoder = decoder;
   }
 
   /** Every message that arrives but bounces (chat, normal, headline and groupchat alike), once. */
@@ -116,9 +132,9 @@ export class Messages {
     return bareOf(from) === own && !from.includes('/');
   }
 
-  private arrived(message: IncomingMessage): void {
+  private arrived(stanza: XmlElement, message: IncomingMessage): void {
     if (message.type !== 'error') {
-      if (this.seen.firstTime(this.stableKeys(message))) this.messages.emit(message);
+      if (this.seen.firstTime(this.stableKeys(message))) this.decoded(stanza, message);
       return;
     }
     // Only an answer to a message of ours: anyone could send an error with text of their choosing.
@@ -141,6 +157,39 @@ export class Messages {
       }
     }
     this.bounces.emit(bounce);
+  }
+
+  /** Passes the message through the decoder, in arrival order, then to the listeners. */
+  private decoded(stanza: XmlElement, message: IncomingMessage): void {
+    const emit = (result: IncomingMessage | 'drop' | undefined): void => {
+      if (result !== 'drop') this.messages.emit(result ?? message);
+    };
+    const decode = (): IncomingMessage | 'drop' | undefined | Promise<IncomingMessage | 'drop' | undefined> => {
+      try {
+        return this.decoder ? this.decoder(stanza, message) : undefined;
+      } catch (error) {
+        this.port.warn(error);
+        return 'drop';
+      }
+    };
+    if (!this.held) {
+      const result = decode();
+      if (!(result instanceof Promise)) {
+        emit(result);
+        return;
+      }
+      this.hold(result.then(emit));
+      return;
+    }
+    this.hold(this.held.then(async () => emit(await decode())));
+  }
+
+  private hold(step: Promise<void>): void {
+    const guarded = step.catch((error: unknown) => this.port.warn(error));
+    this.held = guarded;
+    void guarded.then(() => {
+      if (this.held === guarded) this.held = undefined;
+    });
   }
 
   /**
