@@ -1,6 +1,7 @@
 // The connection dialog's two admin endpoints in a real Node-RED process with adminAuth on,
 // against real Prosody servers: Test connection (a trial login with settings that are not
 // deployed) and the deployed connection's contacts for JID suggestions.
+import type { CheckAnswer } from '../../nodes/lib/connection-check';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { eventually, Peer } from '../rig/peer';
@@ -10,15 +11,6 @@ import { NodeRedProcess, printLogsIfFailed, type FlowNode } from '../rig/node-re
 // bcryptjs comes with Node-RED: the hashes adminAuth wants.
 const bcrypt = require('bcryptjs') as { hashSync(text: string, rounds: number): string };
 
-interface CheckAnswer {
-  ok: boolean;
-  code: string;
-  text: string;
-  jid?: string;
-  mechanism?: string;
-  tls?: string;
-  fingerprint?: string;
-}
 
 interface ContactsAnswer {
   jid: string;

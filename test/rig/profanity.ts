@@ -36,20 +36,21 @@ export class Profanity {
     readonly jid: string,
     private readonly password: string,
     private readonly port: number,
+    private readonly tls: 'trust' | 'disable',
   ) {
     this.dir = mkdtempSync(join(tmpdir(), 'xmpp-flows-profanity-'));
     this.server = `xmpp-flows-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   }
 
   /**
-   * Logs in over STARTTLS trusting the test server's certificate, generates OMEMO keys, trusts
+   * Logs in (over STARTTLS trusting the test server's certificate, or without TLS), generates OMEMO keys, trusts
    * new devices blindly and publishes its device list. profanity 0.13 publishes its device only
    * when it reads its own list: on a new account the node does not exist yet and the fetch fails
    * (it never publishes), so the rig first publishes an empty list as that account.
    */
-  static async start(jid: string, password: string, port: number): Promise<Profanity> {
+  static async start(jid: string, password: string, port: number, tls: 'trust' | 'disable' = 'trust'): Promise<Profanity> {
     ensureProfanity();
-    const client = new Profanity(jid, password, port);
+    const client = new Profanity(jid, password, port, tls);
     await client.open();
     return client;
   }
@@ -65,7 +66,7 @@ export class Profanity {
       `/account add ${this.jid}`,
       `/account set ${this.jid} server 127.0.0.1`,
       `/account set ${this.jid} port ${this.port}`,
-      `/account set ${this.jid} tls trust`,
+      `/account set ${this.jid} tls ${this.tls}`,
       `/account set ${this.jid} password ${this.password}`,
       `/connect ${this.jid}`,
     ]) {
@@ -80,10 +81,14 @@ export class Profanity {
     await this.waitForScreen(/Going to publish own device ID/, 'its device published');
   }
 
-  /** Accepts a presence subscription request from jid and asks for one back (PEP notifications need it). */
-  async befriend(jid: string): Promise<void> {
-    await this.type(`/sub allow ${jid}`);
+  /** Asks jid for a presence subscription (PEP notifications and presence-only nodes need one). */
+  async requestSubscription(jid: string): Promise<void> {
     await this.type(`/sub request ${jid}`);
+  }
+
+  /** Accepts jid's presence subscription request. */
+  async allowSubscription(jid: string): Promise<void> {
+    await this.type(`/sub allow ${jid}`);
   }
 
   /** Opens a chat with jid, starts OMEMO in it (fetching the device list and bundles anew) and sends body. */

@@ -27,6 +27,12 @@ const NOT_REPORTED: Record<string, Record<string, string>> = {
     'no-service': 'an outcome of one address (a "." SRV target), named inside host-not-found',
     ...Object.fromEntries(['bad-request', 'connected', 'failed', 'not-deployed', 'password-needed', 'rate-limited'].map((code) => [code, 'an answer of Test connection in the dialog, never a msg'])),
   },
+  'xmpp-out': Object.fromEntries(
+    ['bad-bundle', 'bad-message', 'broken-session', 'device-created', 'key-changed', 'no-session', 'not-for-this-device', 'not-for-us', 'publish-failed', 'replayed', 'store-replaced', 'tampered', 'too-many-skipped', 'wrong-sender'].map((code) => [
+      code,
+      'OMEMO reports it in the log about received messages and our keys (the connection node\'s help lists it), never as an error of a msg sent',
+    ]),
+  ),
   'presence-gate': {
     timeout: 'its presence requests and roster changes: a failure is logged at debug level',
     'stanza-error': 'its presence requests and roster changes: a failure is logged at debug level',

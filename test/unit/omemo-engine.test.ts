@@ -1,23 +1,12 @@
 import { strict as assert } from 'node:assert';
+import { refusal, str, text } from './omemo-test-helpers';
 import { omemoEngineFactory } from '../../nodes/core/omemo/crypto/engine-factory';
 import { ed25519PublicToX25519 } from '../../nodes/core/omemo/crypto/key-conversion';
 import { MAX_SKIP_PER_MESSAGE, MAX_SKIPPED_STORED } from '../../nodes/core/omemo/crypto/double-ratchet';
-import { EncryptedElement, OmemoEngine, OmemoError, OmemoVersion, PublicBundle } from '../../nodes/core/omemo/engine';
+import { EncryptedElement, OmemoEngine, OmemoVersion, PublicBundle } from '../../nodes/core/omemo/engine';
 
 const ALICE = 'alice@example.test';
 const BOB = 'bob@example.test';
-const text = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
-const str = (b: Uint8Array | undefined) => Buffer.from(b ?? new Uint8Array(0)).toString('utf8');
-
-function refusal(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof OmemoError) return err.code;
-    throw err;
-  }
-  return 'accepted';
-}
 
 interface SessionsJson {
   sessions: { session: { ratchet: { skipped: unknown[] } } }[];

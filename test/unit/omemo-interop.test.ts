@@ -1,24 +1,13 @@
 import { strict as assert } from 'node:assert';
+import { refusal, str, text } from './omemo-test-helpers';
 import { omemoEngineFactory } from '../../nodes/core/omemo/crypto/engine-factory';
-import { EncryptedElement, OmemoEngine, OmemoError, OmemoVersion } from '../../nodes/core/omemo/engine';
+import { EncryptedElement, OmemoEngine, OmemoVersion } from '../../nodes/core/omemo/engine';
 import { profile03 } from '../../nodes/core/omemo/crypto/profile-03';
 import { profile2 } from '../../nodes/core/omemo/crypto/profile-2';
 import { OmemoOracle } from '../rig/omemo-oracle';
 
 const OUR_JID = 'node@ours.test';
 const PY_JID = 'python@oracle.test';
-const text = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
-const str = (b: Uint8Array | undefined) => Buffer.from(b ?? new Uint8Array(0)).toString('utf8');
-
-function refusal(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof OmemoError) return err.code;
-    throw err;
-  }
-  return 'accepted';
-}
 
 /** A copy of an element with one bit of one part flipped. */
 function flipped(element: EncryptedElement, part: 'key' | 'payload', at: (length: number) => number): EncryptedElement {
