@@ -224,7 +224,8 @@
     $.ajax({ url: 'xmpp-config/' + encodeURIComponent(configId) + '/contacts', dataType: 'json', cache: false })
       .done(function (answer) {
         var contacts = (answer && answer.contacts) || [];
-        contactsCache[configId] = { at: Date.now(), contacts: contacts };
+        // An empty roster may only not be loaded yet (just deployed, offline): ask again next time.
+        if (answer && answer.online && contacts.length) contactsCache[configId] = { at: Date.now(), contacts: contacts };
         done(contacts);
       })
       .fail(function () {
