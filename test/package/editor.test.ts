@@ -146,6 +146,9 @@ describe('the editor in a real Chromium', function () {
     assert.equal(await page.inputValue('#node-input-encryption'), 'required');
     assert.match((await page.textContent('label[for="node-input-encryption"]')) ?? '', /Encryption/);
     await page.click('#node-input-btn-server-edit');
+    // The OMEMO settings are on the connection dialog's Encryption tab.
+    await page.waitForSelector('#node-config-xmpp-tabs', { timeout: 10_000 });
+    await page.click('#node-config-xmpp-tabs .red-ui-tab:has-text("Encryption")');
     await page.waitForSelector('#node-config-input-omemo', { timeout: 10_000 });
     assert.equal(await page.isChecked('#node-config-input-omemo'), true);
     assert.equal(await page.isVisible('#node-config-input-omemoVerified'), true);
